@@ -1,0 +1,40 @@
+# ukg_fdw/Makefile
+
+MODULE_big = ukg_fdw
+OBJS = \
+	$(WIN32RES) \
+	ukg_fdw.o \
+	src/auth.o \
+	src/catalog.o \
+	src/catalog_data.o \
+	src/check.o \
+	src/http.o \
+	src/import.o \
+	src/option.o \
+	src/pushdown.o \
+	src/scan.o \
+	src/ukg_json.o
+PGFILEDESC = "ukg_fdw - foreign data wrapper for the UKG Pro REST APIs"
+
+EXTENSION = ukg_fdw
+DATA = ukg_fdw--0.1.0.sql
+
+CURL_CONFIG ?= curl-config
+PKG_CONFIG ?= pkg-config
+
+PG_CPPFLAGS = -I$(srcdir)/src $(shell $(CURL_CONFIG) --cflags) $(shell $(PKG_CONFIG) --cflags json-c)
+SHLIB_LINK = $(shell $(CURL_CONFIG) --libs) $(shell $(PKG_CONFIG) --libs json-c)
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+# ASAN=1 builds the module with AddressSanitizer (see test/run_tests.sh --asan)
+ifeq ($(ASAN),1)
+PG_CFLAGS += -fsanitize=address -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=address
+endif
+
+REGRESS_OPTS = --dbname=ukg_regress
+REGRESS = setup options
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

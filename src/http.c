@@ -1,0 +1,871 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		  HTTP transport of ukg_fdw: the only file that includes libcurl.
+ *
+ * All transfers go through one curl multi handle per backend, so that
+ * connections and TLS sessions are reused across pages and across scans,
+ * and so that a scan can keep several page requests in flight (prefetch).
+ *
+ * Rules this file keeps:
+ * - Never ereport from inside a curl callback.  Callbacks record what went
+ *   wrong in the request and make curl abort; the error is raised after curl
+ *   returns.
+ * - Every wait (the network or a retry back-off) wakes up at least every
+ *   100 ms to CHECK_FOR_INTERRUPTS, so cancel, terminate and
+ *   statement_timeout work within about a second, and PostgreSQL reports
+ *   its own error for them.
+ * - Requests, their header lists (which hold secrets) and their response
+ *   buffers live outside palloc.  A reset callback on the owning memory
+ *   context detaches and frees them, so an error anywhere frees them too.
+ *   Header lists are zeroed before they are freed.
+ * - TLS peer and host verification are always on; redirects are never
+ *   followed; only http and https are allowed.
+ *
+ * Copyright (c) 2026, ukg_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "ukg_fdw.h"
+
+/* Longest a single wait lasts before interrupts are checked again */
+#define UKG_POLL_MS		100
+
+/* Idle easy handles kept for reuse */
+#define UKG_HANDLE_POOL	16
+
+struct UkgHttpRequest
+{
+	CURL	   *easy;			/* NULL once released */
+	struct curl_slist *headers; /* malloc'd by curl; may hold secrets */
+	char	   *post_body;		/* malloc'd; may hold secrets */
+	char	   *url;			/* palloc'd */
+	UkgHttpStats *stats;		/* where to count, or NULL */
+
+	/* settings copied from the options */
+	int			max_retries;
+	int			max_retry_wait_ms;
+	size_t		max_size;
+
+	/* state of the current attempt */
+	bool		in_multi;		/* attached to the multi handle */
+	bool		done;			/* the attempt has completed */
+	CURLcode	result;
+	long		status;
+	char	   *body;			/* malloc'd response buffer */
+	size_t		len;
+	size_t		cap;
+	bool		too_large;		/* body exceeded max_size */
+	bool		interrupted;	/* aborted because an interrupt is pending */
+	int			retry_after_ms; /* from Retry-After, or -1 */
+	char		content_type[128];
+	char		errbuf[CURL_ERROR_SIZE];
+	int			attempts;
+	instr_time	started;
+
+	MemoryContextCallback cb;
+};
+
+static CURLM *ukg_multi = NULL;
+static CURLSH *ukg_share = NULL;
+static CURL *handle_pool[UKG_HANDLE_POOL];
+static int	handle_pool_len = 0;
+
+static void ukg_http_free(void *arg);
+
+/*
+ * ensure_curl
+ *		Set up libcurl, the backend's multi handle and its share handle.
+ *		They live as long as the backend.
+ */
+static void
+ensure_curl(void)
+{
+	if (ukg_multi != NULL)
+		return;
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not initialize libcurl")));
+	ukg_share = curl_share_init();
+	if (ukg_share)
+	{
+		curl_share_setopt(ukg_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+		curl_share_setopt(ukg_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	}
+	ukg_multi = curl_multi_init();
+	if (ukg_multi == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	curl_multi_setopt(ukg_multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) UKG_MAX_PREFETCH);
+	curl_multi_setopt(ukg_multi, CURLMOPT_MAXCONNECTS, (long) UKG_MAX_PREFETCH * 2);
+}
+
+const char *
+ukg_curl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+/*
+ * ukg_user_agent
+ *		"ukg_fdw/<version>", plus ukg_fdw.user_agent_suffix when set.
+ *		palloc'd.
+ */
+char *
+ukg_user_agent(void)
+{
+	if (ukg_user_agent_suffix && ukg_user_agent_suffix[0])
+		return psprintf("ukg_fdw/%s %s", UKG_FDW_VERSION, ukg_user_agent_suffix);
+	return psprintf("ukg_fdw/%s", UKG_FDW_VERSION);
+}
+
+/*
+ * ukg_url_encode
+ *		Percent-encode a query parameter value.  palloc'd.
+ */
+char *
+ukg_url_encode(const char *s)
+{
+	StringInfoData buf;
+	const unsigned char *p;
+
+	initStringInfo(&buf);
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			*p == '.' || *p == '~')
+			appendStringInfoChar(&buf, *p);
+		else
+			appendStringInfo(&buf, "%%%02X", *p);
+	}
+	return buf.data;
+}
+
+/* curl callbacks: they must never ereport */
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	UkgHttpRequest *req = (UkgHttpRequest *) userp;
+	size_t		n = size * nmemb;
+
+	if (req->len + n > req->max_size)
+	{
+		req->too_large = true;
+		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (req->len + n + 1 > req->cap)
+	{
+		size_t		newcap = Max(req->cap * 2, 64 * 1024);
+		char	   *nb;
+
+		while (newcap < req->len + n + 1)
+			newcap *= 2;
+		newcap = Min(newcap, req->max_size + 1);
+		nb = realloc(req->body, newcap);
+		if (nb == NULL)
+			return 0;
+		req->body = nb;
+		req->cap = newcap;
+	}
+	memcpy(req->body + req->len, data, n);
+	req->len += n;
+	req->body[req->len] = '\0';
+	return n;
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	UkgHttpRequest *req = (UkgHttpRequest *) userp;
+	size_t		n = size * nmemb;
+
+	if (n > 12 && pg_strncasecmp(data, "Retry-After:", 12) == 0)
+	{
+		char		value[64];
+		size_t		vlen = Min(n - 12, sizeof(value) - 1);
+		char	   *v = value;
+		time_t		when;
+
+		memcpy(value, data + 12, vlen);
+		value[vlen] = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		v[strcspn(v, "\r\n")] = '\0';
+		if (*v >= '0' && *v <= '9')
+			req->retry_after_ms = (int) Min(strtol(v, NULL, 10), 86400L) * 1000;
+		else if ((when = curl_getdate(v, NULL)) > 0)
+		{
+			time_t		now = time(NULL);
+
+			req->retry_after_ms = when > now ? (int) Min(when - now, 86400) * 1000 : 0;
+		}
+	}
+	return n;
+}
+
+static int
+xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	UkgHttpRequest *req = (UkgHttpRequest *) userp;
+
+	if (InterruptPending)
+	{
+		req->interrupted = true;
+		return 1;				/* abort the transfer */
+	}
+	return 0;
+}
+
+static CURL *
+get_handle(void)
+{
+	CURL	   *easy;
+
+	if (handle_pool_len > 0)
+	{
+		easy = handle_pool[--handle_pool_len];
+		curl_easy_reset(easy);
+		return easy;
+	}
+	easy = curl_easy_init();
+	if (easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	return easy;
+}
+
+/*
+ * put_handle
+ *		Return a handle to the pool, or clean it up.  A handle whose transfer
+ *		did not complete normally is never reused.
+ */
+static void
+put_handle(CURL *easy, bool reusable)
+{
+	if (reusable && handle_pool_len < UKG_HANDLE_POOL)
+		handle_pool[handle_pool_len++] = easy;
+	else
+		curl_easy_cleanup(easy);
+}
+
+static void
+detach(UkgHttpRequest *req)
+{
+	if (req->in_multi)
+	{
+		curl_multi_remove_handle(ukg_multi, req->easy);
+		req->in_multi = false;
+	}
+}
+
+static void
+zero_free_headers(struct curl_slist *list)
+{
+	struct curl_slist *item;
+
+	for (item = list; item; item = item->next)
+		explicit_bzero(item->data, strlen(item->data));
+	curl_slist_free_all(list);
+}
+
+/*
+ * ukg_http_free
+ *		Reset callback of the owner context: detach and free everything the
+ *		request holds outside palloc.  Also called directly on success.
+ */
+static void
+ukg_http_free(void *arg)
+{
+	UkgHttpRequest *req = (UkgHttpRequest *) arg;
+
+	if (req->easy)
+	{
+		bool		reusable = !req->in_multi && req->done &&
+			req->result == CURLE_OK;
+
+		detach(req);
+		put_handle(req->easy, reusable);
+		req->easy = NULL;
+	}
+	if (req->headers)
+	{
+		zero_free_headers(req->headers);
+		req->headers = NULL;
+	}
+	if (req->post_body)
+	{
+		explicit_bzero(req->post_body, strlen(req->post_body));
+		free(req->post_body);
+		req->post_body = NULL;
+	}
+	free(req->body);
+	req->body = NULL;
+	req->len = req->cap = 0;
+}
+
+/*
+ * attach
+ *		(Re)start the current attempt of a request.
+ */
+static void
+attach(UkgHttpRequest *req)
+{
+	CURLMcode	mc;
+
+	req->done = false;
+	req->result = CURLE_OK;
+	req->status = 0;
+	req->len = 0;
+	req->too_large = false;
+	req->interrupted = false;
+	req->retry_after_ms = -1;
+	req->content_type[0] = '\0';
+	req->errbuf[0] = '\0';
+	req->attempts++;
+	INSTR_TIME_SET_CURRENT(req->started);
+
+	mc = curl_multi_add_handle(ukg_multi, req->easy);
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start UKG API request"),
+				 errdetail_internal("%s", curl_multi_strerror(mc))));
+	req->in_multi = true;
+	if (req->stats)
+		req->stats->requests++;
+}
+
+/*
+ * ukg_http_start
+ *		Start a GET (or, with post_body, a form POST) without waiting.
+ *
+ * headers is a List of "Name: value" strings; they are copied, and the
+ * originals are zeroed because they may hold secrets.  The request belongs
+ * to the owner memory context: deleting or resetting it cancels and frees
+ * the request.
+ */
+UkgHttpRequest *
+ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
+			   const char *post_body, MemoryContext owner,
+			   UkgHttpStats *stats)
+{
+	UkgHttpRequest *req;
+	ListCell   *lc;
+	CURL	   *easy;
+	char	   *ua;
+
+	ensure_curl();
+
+	req = MemoryContextAllocZero(owner, sizeof(UkgHttpRequest));
+	req->url = MemoryContextStrdup(owner, url);
+	req->stats = stats;
+	req->max_retries = opts->max_retries;
+	req->max_retry_wait_ms = opts->max_retry_wait_ms;
+	req->max_size = (size_t) opts->max_response_size;
+	req->cb.func = ukg_http_free;
+	req->cb.arg = req;
+	MemoryContextRegisterResetCallback(owner, &req->cb);
+
+	req->easy = easy = get_handle();
+
+	foreach(lc, headers)
+	{
+		char	   *h = (char *) lfirst(lc);
+		struct curl_slist *n = curl_slist_append(req->headers, h);
+
+		explicit_bzero(h, strlen(h));
+		if (n == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		req->headers = n;
+	}
+	if (post_body)
+	{
+		req->post_body = strdup(post_body);
+		if (req->post_body == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+	}
+
+	ua = ukg_user_agent();
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, ua);	/* curl copies it */
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (opts->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, opts->ca_file);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) opts->timeout_ms);
+	/* abort a transfer that stalls below 1 byte/s for 30 s (or the timeout) */
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+					 (long) Max(1, Min(opts->timeout_ms / 1000, 30)));
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, req);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->errbuf);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
+	if (ukg_share)
+		curl_easy_setopt(easy, CURLOPT_SHARE, ukg_share);
+	if (req->post_body)
+	{
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->post_body);
+	}
+	pfree(ua);
+
+	attach(req);
+	return req;
+}
+
+/*
+ * drain_messages
+ *		Mark the requests that curl reports as completed.
+ */
+static void
+drain_messages(void)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(ukg_multi, &left)) != NULL)
+	{
+		UkgHttpRequest *req = NULL;
+		char	   *ct = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &req);
+		if (req == NULL)
+			continue;
+		req->done = true;
+		req->result = msg->data.result;
+		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
+		if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+			strlcpy(req->content_type, ct, sizeof(req->content_type));
+		detach(req);
+		if (req->stats)
+		{
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, req->started);
+			req->stats->http_ms += INSTR_TIME_GET_MILLISEC(now);
+			req->stats->bytes += req->len;
+		}
+	}
+}
+
+/*
+ * pump
+ *		Let curl make progress, waiting at most UKG_POLL_MS for sockets.
+ */
+static void
+pump(bool wait)
+{
+	int			running;
+	CURLMcode	mc;
+
+	mc = curl_multi_perform(ukg_multi, &running);
+	if (mc == CURLM_OK && wait && running > 0)
+	{
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		mc = curl_multi_poll(ukg_multi, NULL, 0, UKG_POLL_MS, NULL);
+		pgstat_report_wait_end();
+		if (mc == CURLM_OK)
+			mc = curl_multi_perform(ukg_multi, &running);
+	}
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not perform UKG API request"),
+				 errdetail_internal("%s", curl_multi_strerror(mc))));
+	drain_messages();
+}
+
+/*
+ * sleep_ms
+ *		Back off for ms milliseconds, interruptibly.
+ */
+static void
+sleep_ms(long ms)
+{
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	for (;;)
+	{
+		instr_time	now;
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, start);
+		left = ms - (long) INSTR_TIME_GET_MILLISEC(now);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(left, 1000L), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+static bool
+transport_retryable(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_SSL_CONNECT_ERROR:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+status_retryable(long status)
+{
+	return status == 429 || status == 500 || status == 502 ||
+		status == 503 || status == 504;
+}
+
+/*
+ * backoff_ms
+ *		How long to wait before the next attempt: Retry-After when the server
+ *		sent one, else 1 s doubling per attempt with +-25% jitter; capped by
+ *		max_retry_wait.
+ */
+static long
+backoff_ms(UkgHttpRequest *req)
+{
+	double		ms;
+
+	if (req->retry_after_ms >= 0)
+		ms = req->retry_after_ms;
+	else
+	{
+		ms = 1000.0 * (double) (1 << Min(req->attempts - 1, 16));
+		ms *= 0.75 + 0.5 * ((double) random() / (double) PG_INT32_MAX);
+	}
+	return (long) Min(ms, (double) req->max_retry_wait_ms);
+}
+
+/*
+ * ukg_http_finish
+ *		Wait for a request to complete, retrying transient failures.
+ *
+ * Returns with the request completed; the caller looks at the status.  A
+ * transport failure that survives the retries, an oversized body and an
+ * interrupt raise an error here.
+ */
+void
+ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
+{
+	for (;;)
+	{
+		while (!req->done)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pump(true);
+		}
+		CHECK_FOR_INTERRUPTS();
+
+		if (req->too_large)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 ctx->relname
+					 ? errmsg("UKG API response for foreign table \"%s\" is larger than max_response_size", ctx->relname)
+					 : errmsg("UKG API response is larger than max_response_size"),
+					 errdetail("The response exceeded %zu bytes.", req->max_size),
+					 errhint("Lower page_size on the table, or raise max_response_size on server \"%s\".", ctx->server_name),
+					 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
+
+		if (req->result != CURLE_OK || status_retryable(req->status))
+		{
+			bool		retry = req->result != CURLE_OK ?
+				transport_retryable(req->result) : true;
+
+			if (req->status == 429 && req->stats)
+				req->stats->throttled++;
+			if (retry && req->attempts <= req->max_retries)
+			{
+				long		wait = backoff_ms(req);
+
+				if (ukg_debug)
+					elog(DEBUG1, "ukg_fdw: retrying %s after %ld ms (attempt %d, %s)",
+						 ctx->path, wait, req->attempts,
+						 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
+				if (req->stats)
+					req->stats->retries++;
+				sleep_ms(wait);
+				attach(req);
+				continue;
+			}
+		}
+		break;
+	}
+
+	if (req->result != CURLE_OK)
+	{
+		const char *what = req->errbuf[0] ? req->errbuf : curl_easy_strerror(req->result);
+
+		if (req->result == CURLE_PARTIAL_FILE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
+					 ctx->relname
+					 ? errmsg("UKG API response for foreign table \"%s\" is truncated", ctx->relname)
+					 : errmsg("UKG API response is truncated"),
+					 errdetail_internal("%s (after %d attempts)", what, req->attempts),
+					 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 ctx->is_token
+				 ? errmsg("could not reach the UKG token endpoint of server \"%s\"", ctx->server_name)
+				 : errmsg("could not reach UKG server \"%s\"", ctx->server_name),
+				 req->attempts > 1
+				 ? errdetail_internal("%s (after %d attempts)", what, req->attempts)
+				 : errdetail_internal("%s", what),
+				 errhint("Check base_url, the network path to the UKG host and, for TLS errors, ca_file."),
+				 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
+	}
+}
+
+long
+ukg_http_status(UkgHttpRequest *req)
+{
+	return req->status;
+}
+
+/*
+ * ukg_http_body
+ *		The response body (NUL-terminated) and its length.  Owned by the
+ *		request; valid until ukg_http_release_body or the owner's reset.
+ */
+const char *
+ukg_http_body(UkgHttpRequest *req, size_t *len)
+{
+	*len = req->len;
+	return req->body ? req->body : "";
+}
+
+const char *
+ukg_http_content_type(UkgHttpRequest *req)
+{
+	return req->content_type;
+}
+
+/*
+ * ukg_http_release_body
+ *		Free a completed request's resources early (keeps the struct).
+ */
+void
+ukg_http_release_body(UkgHttpRequest *req)
+{
+	ukg_http_free(req);
+}
+
+/*
+ * ukg_http_cancel
+ *		Abandon a request, in flight or not.  Its connection is closed if the
+ *		transfer had not completed.
+ */
+void
+ukg_http_cancel(UkgHttpRequest *req)
+{
+	ukg_http_free(req);
+}
+
+bool
+ukg_http_done(UkgHttpRequest *req)
+{
+	if (!req->done && req->easy)
+		pump(false);
+	return req->done;
+}
+
+int
+ukg_http_attempts(UkgHttpRequest *req)
+{
+	return req->attempts;
+}
+
+/*
+ * ukg_http_body_hash
+ *		64-bit FNV-1a hash of the body, to detect a page identical to the
+ *		one before.
+ */
+uint64
+ukg_http_body_hash(UkgHttpRequest *req)
+{
+	uint64		h = UINT64CONST(0xcbf29ce484222325);
+	size_t		i;
+
+	for (i = 0; i < req->len; i++)
+	{
+		h ^= (unsigned char) req->body[i];
+		h *= UINT64CONST(0x100000001b3);
+	}
+	return h;
+}
+
+/*
+ * ukg_http_raise_status
+ *		Raise the error that a non-2xx status calls for.
+ */
+void
+ukg_http_raise_status(UkgHttpRequest *req, const UkgRequestContext *ctx)
+{
+	long		status = req->status;
+	char	   *remote = ukg_json_error_message(req->body ? req->body : "", req->len);
+	char		attempts[64] = "";
+	int			code;
+	const char *hint = NULL;
+
+	if (req->attempts > 1)
+		snprintf(attempts, sizeof(attempts), " after %d attempts", req->attempts);
+
+	switch (status)
+	{
+		case 400:
+			code = ERRCODE_FDW_ERROR;
+			hint = ctx->is_token
+				? "Check the token request fields: client_id, client_secret, audience and organization."
+				: "Check the table's params option and the filters pushed down; EXPLAIN VERBOSE shows the request.";
+			break;
+		case 401:
+			code = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+			if (ctx->is_token)
+				hint = "Check client_id and client_secret on the user mapping, and audience and token_url on the server.";
+			else if (ctx->auth_method == UKG_AUTH_OAUTH2)
+				hint = "Check tenant_id and audience on the server, and client_id and client_secret on the user mapping.";
+			else
+				hint = "Check username, password, customer_api_key and user_api_key on the user mapping; the account must be a UKG Pro web service account.";
+			break;
+		case 403:
+			code = ERRCODE_INSUFFICIENT_PRIVILEGE;
+			break;
+		case 404:
+			code = ERRCODE_FDW_TABLE_NOT_FOUND;
+			hint = ctx->is_token
+				? "Check the server's token_url."
+				: "Check the table's resource option and the server's base_url (the service host, such as \"https://service4.ultipro.com\").";
+			break;
+		case 429:
+			code = ERRCODE_FDW_ERROR;
+			hint = "UKG is rate limiting this account; retry later, filter the query, or raise max_retries and max_retry_wait on the server.";
+			break;
+		default:
+			code = ERRCODE_FDW_ERROR;
+			if (status >= 500)
+				hint = "The UKG service failed; retry later, or raise max_retries on the server.";
+			break;
+	}
+
+	if (status == 403 && !ctx->is_token)
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("permission denied for UKG resource \"%s\"", ctx->path),
+				 remote ? errdetail_internal("UKG answered HTTP status 403: %s", remote) :
+				 errdetail("UKG answered HTTP status 403."),
+				 ctx->permission
+				 ? errhint("Grant the service account View access to the \"%s\" web service in UKG Pro.", ctx->permission)
+				 : errhint("Grant the service account View access to the UKG web service that serves this resource."),
+				 ctx->relname ? errcontext("foreign table \"%s\"", ctx->relname) : 0));
+
+	if (ctx->is_token)
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("UKG token request for server \"%s\" failed with HTTP status %ld%s",
+						ctx->server_name, status, attempts),
+				 remote ? errdetail_internal("UKG answered: %s", remote) : 0,
+				 hint ? errhint("%s", hint) : 0));
+
+	ereport(ERROR,
+			(errcode(code),
+			 ctx->relname
+			 ? errmsg("UKG API request for foreign table \"%s\" failed with HTTP status %ld%s",
+					  ctx->relname, status, attempts)
+			 : errmsg("UKG API request to server \"%s\" failed with HTTP status %ld%s",
+					  ctx->server_name, status, attempts),
+			 remote ? errdetail_internal("UKG answered: %s", remote) : 0,
+			 hint ? errhint("%s", hint) : 0,
+			 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) :
+			 errcontext("GET %s", ctx->path)));
+}
+
+/*
+ * ukg_http_probe
+ *		Connect to the host of url (DNS, TCP and TLS) without sending a
+ *		request.  Returns true on success; otherwise *detail says why.
+ */
+bool
+ukg_http_probe(const char *url, const UkgOptions *opts, char **detail)
+{
+	CURL	   *easy;
+	CURLcode	rc;
+	char		errbuf[CURL_ERROR_SIZE] = "";
+
+	ensure_curl();
+	easy = curl_easy_init();
+	if (easy == NULL)
+	{
+		*detail = pstrdup("out of memory");
+		return false;
+	}
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	if (opts->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, opts->ca_file);
+	rc = curl_easy_perform(easy);
+	curl_easy_cleanup(easy);
+	if (rc == CURLE_OK)
+		return true;
+	*detail = pstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	return false;
+}

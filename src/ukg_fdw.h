@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ *
+ * ukg_fdw.h
+ *		  Private declarations shared by the ukg_fdw source files.
+ *
+ * Library boundaries: only src/http.c includes <curl/curl.h> and only
+ * src/ukg_json.c includes json-c.  Everything else sees their objects as
+ * opaque pointers declared here.
+ *
+ * Copyright (c) 2026, ukg_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/ukg_fdw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef UKG_FDW_H
+#define UKG_FDW_H
+
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#include "ukg_catalog.h"
+
+#define UKG_FDW_VERSION "0.1.0"
+
+/* Bounds and defaults of the tuning options */
+#define UKG_MAX_PAGE_SIZE			10000
+#define UKG_DEFAULT_PAGE_SIZE		10000
+#define UKG_DEFAULT_PREFETCH		2
+#define UKG_MAX_PREFETCH			16
+#define UKG_DEFAULT_TIMEOUT_MS		60000
+#define UKG_DEFAULT_CONNECT_MS		10000
+#define UKG_DEFAULT_MAX_RETRIES		5
+#define UKG_DEFAULT_RETRY_WAIT_MS	30000
+#define UKG_DEFAULT_MAX_PAGES		100000
+#define UKG_DEFAULT_MAX_RESPONSE	(128 * 1024 * 1024)
+#define UKG_DEFAULT_STARTUP_COST	500.0
+#define UKG_DEFAULT_TUPLE_COST		0.05
+#define UKG_DEFAULT_ROWS			1000.0
+
+typedef enum UkgAuthMethod
+{
+	UKG_AUTH_BASIC,
+	UKG_AUTH_OAUTH2
+} UkgAuthMethod;
+
+/*
+ * Options of one foreign table, merged from the server, the table and the
+ * user mapping.  Strings are palloc'd in the context current at the time of
+ * ukg_get_options().  Secrets live only in the UkgCredentials part, which is
+ * never printed.
+ */
+typedef struct UkgCredentials
+{
+	Oid			umid;			/* user mapping OID (InvalidOid if none) */
+	Oid			userid;			/* user the mapping was looked up for */
+	char	   *username;
+	char	   *password;
+	char	   *customer_api_key;
+	char	   *user_api_key;
+	char	   *client_id;
+	char	   *client_secret;
+} UkgCredentials;
+
+typedef struct UkgOptions
+{
+	/* server */
+	Oid			serverid;
+	char	   *server_name;
+	char	   *base_url;		/* without trailing slash */
+	UkgAuthMethod auth_method;
+	char	   *token_url;
+	char	   *audience;
+	char	   *tenant_id;
+	char	   *organization;
+	char	   *ca_file;
+	int			timeout_ms;
+	int			connect_timeout_ms;
+	int			max_retries;
+	int			max_retry_wait_ms;
+	int			max_response_size;
+	double		fdw_startup_cost;
+	double		fdw_tuple_cost;
+
+	/* server, overridable per table */
+	int			page_size;
+	int			prefetch;
+	int			max_pages;
+	bool		pushdown;
+
+	/* table */
+	char	   *resource;		/* the option as given */
+	const UkgResourceDef *resdef;	/* catalog entry, or NULL for a raw path */
+	char	   *path;			/* resolved path, no leading slash */
+	UkgPaging	paging;
+	char	   *params;			/* fixed query string, or NULL */
+	double		estimated_rows;
+} UkgOptions;
+
+/* in ukg_fdw.c */
+extern char *ukg_allowed_hosts;
+extern char *ukg_user_agent_suffix;
+extern int	ukg_progress_interval;
+extern bool ukg_debug;
+
+/* in src/option.c */
+extern void ukg_validate_options(List *options_list, Oid catalog);
+extern UkgOptions *ukg_get_options(Oid foreigntableid);
+extern UkgOptions *ukg_get_server_options(ForeignServer *server);
+extern UkgCredentials *ukg_get_credentials(UkgOptions *opts, Oid userid,
+										   bool missing_ok);
+extern void ukg_check_credentials(UkgOptions *opts, UkgCredentials *cred);
+extern char *ukg_column_json_key(Oid relid, AttrNumber attnum);
+extern bool ukg_host_allowed(const char *host);
+extern bool ukg_url_host(const char *url, char **scheme, char **host);
+extern bool ukg_is_loopback(const char *host);
+
+/* in src/catalog.c */
+extern const UkgResourceDef *ukg_catalog_lookup(const char *name_or_path);
+extern const UkgFilterDef *ukg_catalog_filter(const UkgResourceDef *res,
+											  const char *column);
+extern const UkgColumnDef *ukg_catalog_column(const UkgResourceDef *res,
+											  const char *column);
+extern const char *ukg_catalog_schemas(void);
+extern void ukg_init_srf(FunctionCallInfo fcinfo);
+
+/* in src/http.c */
+typedef struct UkgHttpRequest UkgHttpRequest;	/* opaque */
+
+/* What a request is for, so errors can say it */
+typedef struct UkgRequestContext
+{
+	const char *relname;		/* foreign table, or NULL */
+	const char *server_name;
+	const char *path;			/* redacted request path for messages */
+	const char *permission;		/* UKG web service, or NULL */
+	int			page;			/* page number, 0 if not paged */
+	bool		is_token;		/* token endpoint request */
+	UkgAuthMethod auth_method;
+} UkgRequestContext;
+
+/* Transfer statistics, for EXPLAIN ANALYZE and progress reports */
+typedef struct UkgHttpStats
+{
+	int64		requests;
+	int64		bytes;
+	int64		retries;
+	int64		throttled;		/* 429 answers */
+	int64		speculative;	/* prefetched pages past the end */
+	int64		token_requests; /* OAuth token requests */
+	int64		pages;			/* pages consumed */
+	int64		rows;			/* records returned */
+	double		http_ms;		/* time spent waiting on the network */
+} UkgHttpStats;
+
+extern UkgHttpRequest *ukg_http_start(const UkgOptions *opts,
+									  const char *url,
+									  List *headers,
+									  const char *post_body,
+									  MemoryContext owner,
+									  UkgHttpStats *stats);
+extern void ukg_http_finish(UkgHttpRequest *req,
+							const UkgRequestContext *ctx);
+extern long ukg_http_status(UkgHttpRequest *req);
+extern const char *ukg_http_body(UkgHttpRequest *req, size_t *len);
+extern void ukg_http_cancel(UkgHttpRequest *req);
+extern bool ukg_http_done(UkgHttpRequest *req);
+extern int	ukg_http_attempts(UkgHttpRequest *req);
+extern const char *ukg_http_content_type(UkgHttpRequest *req);
+extern void ukg_http_release_body(UkgHttpRequest *req);
+extern void ukg_http_raise_status(UkgHttpRequest *req,
+								  const UkgRequestContext *ctx);
+extern uint64 ukg_http_body_hash(UkgHttpRequest *req);
+extern char *ukg_url_encode(const char *s);
+extern const char *ukg_curl_version(void);
+extern char *ukg_user_agent(void);
+extern bool ukg_http_probe(const char *url, const UkgOptions *opts,
+						   char **detail);
+
+/* in src/ukg_json.c */
+typedef struct UkgJsonPage UkgJsonPage; /* opaque */
+typedef struct UkgColumnConv UkgColumnConv; /* opaque */
+
+extern UkgJsonPage *ukg_json_page_create(MemoryContext cxt,
+										 const char *relname);
+extern void ukg_json_page_begin(UkgJsonPage *page, const char *buf,
+								size_t len, int pageno);
+extern bool ukg_json_page_next(UkgJsonPage *page);
+extern int	ukg_json_page_rows(UkgJsonPage *page);
+extern UkgColumnConv *ukg_json_conv_create(Relation rel, List *attnums);
+extern void ukg_json_conv_set_param(UkgColumnConv *conv, AttrNumber attnum,
+									Datum value, bool isnull);
+extern void ukg_json_page_values(UkgJsonPage *page, UkgColumnConv *conv,
+								 Datum *values, bool *nulls);
+extern char *ukg_json_error_message(const char *body, size_t len);
+extern bool ukg_json_token_response(const char *body, size_t len,
+									char **access_token, char **token_type,
+									int *expires_in, char **error);
+extern const char *ukg_json_c_version(void);
+
+/* in src/auth.c */
+extern void ukg_auth_init(void);
+extern List *ukg_auth_headers(UkgOptions *opts, UkgCredentials *cred,
+							  UkgHttpStats *stats, bool force_new_token);
+extern void ukg_auth_count_request(UkgCredentials *cred);
+
+/* in src/pushdown.c */
+typedef struct UkgPushedQual
+{
+	const UkgFilterDef *filter;
+	AttrNumber	attnum;
+	int			op;				/* UKG_QUAL_* */
+	Expr	   *expr;			/* value expression (Const, Param, ...) */
+	bool		is_array;		/* expr yields an array (IN list) */
+	bool		exact;			/* the API filter is exactly the qual */
+} UkgPushedQual;
+
+#define UKG_QUAL_EQ		1
+#define UKG_QUAL_LT		2
+#define UKG_QUAL_LE		3
+#define UKG_QUAL_GT		4
+#define UKG_QUAL_GE		5
+
+extern List *ukg_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
+								const UkgOptions *opts, List *quals,
+								List **unpushed);
+extern bool ukg_qual_pushable(PlannerInfo *root, RelOptInfo *baserel,
+							  const UkgOptions *opts, Expr *clause);
+extern List *ukg_build_query_params(List *pushed, List *values, List *isnulls,
+									bool *empty, int *nrequests);
+extern char *ukg_describe_pushed(List *pushed);
+
+/* in src/scan.c */
+extern void ukg_fill_routine(FdwRoutine *routine);
+
+/* in src/import.c */
+extern List *ukgImportForeignSchema(ImportForeignSchemaStmt *stmt,
+									Oid serverOid);
+
+#endif							/* UKG_FDW_H */

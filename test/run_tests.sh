@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# test/run_tests.sh - the whole test suite on a fresh machine.
+#
+#   bash test/run_tests.sh [--asan]
+#
+# Installs missing Debian packages, builds and installs ukg_fdw, starts a
+# throwaway PostgreSQL cluster (as the postgres OS user, on a free port) and
+# the UKG simulator, then runs the simulator's contract tests, pg_regress and
+# the scripted multi-session tests.  The last line is "N passed, N failed";
+# the exit status is non-zero if anything failed.  Only the processes this
+# script started are stopped, also when it is interrupted.
+#
+# --asan builds the module with AddressSanitizer, preloads libasan into the
+# cluster and fails if any sanitizer report appears.
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+asan=""
+[ "${1:-}" = "--asan" ] && asan=--asan
+ukg_setup $asan
+
+passed=0
+failed=0
+count() {
+	# add the "N passed, M failed" of a test program's output
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "no result line in $1" >&2
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+log "simulator contract tests"
+"$UKG_PY" "$UKG_TOP/test/test_simulator.py" >"$UKG_TMP/simtests.out" 2>&1 || true
+tail -n 3 "$UKG_TMP/simtests.out"
+count "$UKG_TMP/simtests.out"
+
+log "pg_regress"
+rm -rf "$UKG_TOP/results" "$UKG_TOP/regression.diffs" "$UKG_TOP/regression.out"
+make -C "$UKG_TOP" -s installcheck >"$UKG_TMP/regress.out" 2>&1 || true
+cat "$UKG_TMP/regress.out"
+p=$(grep -cE '\.\.\. ok|^ok [0-9]+' "$UKG_TMP/regress.out" || true)
+f=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+|\.\.\. failed' "$UKG_TMP/regress.out" || true)
+if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p))
+failed=$((failed + f))
+if [ -s "$UKG_TOP/regression.diffs" ]; then
+	head -n 200 "$UKG_TOP/regression.diffs"
+fi
+
+log "scripted tests"
+"$UKG_PY" "$UKG_TOP/test/scripted_tests.py" >"$UKG_TMP/scripted.out" 2>&1 || true
+cat "$UKG_TMP/scripted.out"
+count "$UKG_TMP/scripted.out"
+
+if grep -q "terminated by signal" "$UKG_TMP/server.log"; then
+	echo "the server log shows a crashed backend:" >&2
+	grep -B2 -A2 "terminated by signal" "$UKG_TMP/server.log" >&2
+	failed=$((failed + 1))
+fi
+if [ -n "$asan" ]; then
+	if ls "$UKG_TMP"/asan* >/dev/null 2>&1; then
+		echo "AddressSanitizer reports:" >&2
+		cat "$UKG_TMP"/asan* >&2
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+		echo "AddressSanitizer: no reports"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
