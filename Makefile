@@ -32,8 +32,8 @@ PG_CFLAGS += -fsanitize=address -fno-omit-frame-pointer
 SHLIB_LINK += -fsanitize=address
 endif
 
-REGRESS_OPTS = --dbname=ukg_regress
-REGRESS = setup options
+
+REGRESS = setup options types paging pushdown import errors check
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -1,5 +1,6 @@
 -- options: validation of every option level, with the error of each case
 \set VERBOSITY default
+SET ukg_fdw.allowed_hosts = '.ultipro.com, .ukg.net, 127.0.0.1, localhost';
 
 -- servers
 CREATE SERVER o1 FOREIGN DATA WRAPPER ukg_fdw OPTIONS (base_url 'http://service4.ultipro.com');

@@ -16,6 +16,7 @@ CREATE FUNCTION sim(cmd text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   r text;
 BEGIN
+  PERFORM set_config('client_min_messages', 'warning', true);
   CREATE TEMP TABLE IF NOT EXISTS sim_out (line text);
   TRUNCATE sim_out;
   EXECUTE format($f$COPY sim_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')$f$,
@@ -28,7 +29,7 @@ END $$;
 CREATE FUNCTION sim_requests() RETURNS int LANGUAGE sql
   AS $$ SELECT sim('counters --key data_requests')::int $$;
 
--- the HTTPS server with Basic auth, and a plain-HTTP one for speed
+-- the HTTPS server with Basic auth
 CREATE SERVER ukg FOREIGN DATA WRAPPER ukg_fdw
   OPTIONS (base_url :'sim_https', ca_file :'ca_file', max_retry_wait '1s');
 CREATE USER MAPPING FOR CURRENT_USER SERVER ukg
@@ -44,4 +45,17 @@ CREATE FOREIGN TABLE person_details (
 ) SERVER ukg OPTIONS (resource 'person-details');
 
 SELECT count(*) FROM person_details;
+
+-- the request carried what UKG documents, and a User-Agent
 SELECT sim_requests();
+SELECT h->>'Authorization' LIKE 'Basic %' AS basic_auth,
+       h->>'Authorization' = 'Basic ' || encode('svc_user:svc_pass', 'base64') AS credentials,
+       h->>'US-Customer-Api-Key' = 'CUST1' AS customer_key,
+       h->>'US-User-Api-Key' = 'USERKEY00001' AS user_key,
+       h->>'Accept' AS accept,
+       h->>'User-Agent' AS user_agent
+  FROM (SELECT sim('log 1')::jsonb->0->'headers' AS h) l;
+SET ukg_fdw.user_agent_suffix = 'nightly-etl';
+SELECT count(*) FROM person_details;
+SELECT sim('log 1')::jsonb->0->'headers'->>'User-Agent' AS user_agent;
+RESET ukg_fdw.user_agent_suffix;

@@ -809,7 +809,11 @@ ukg_http_raise_status(UkgHttpRequest *req, const UkgRequestContext *ctx)
 				 errmsg("permission denied for UKG resource \"%s\"", ctx->path),
 				 remote ? errdetail_internal("UKG answered HTTP status 403: %s", remote) :
 				 errdetail("UKG answered HTTP status 403."),
-				 ctx->permission
+				 ctx->auth_method == UKG_AUTH_OAUTH2
+				 ? (ctx->permission
+					? errhint("Grant the integration View access to the \"%s\" web service in UKG Pro, and check the server's tenant_id.", ctx->permission)
+					: errhint("Grant the integration View access to the UKG web service that serves this resource, and check the server's tenant_id."))
+				 : ctx->permission
 				 ? errhint("Grant the service account View access to the \"%s\" web service in UKG Pro.", ctx->permission)
 				 : errhint("Grant the service account View access to the UKG web service that serves this resource."),
 				 ctx->relname ? errcontext("foreign table \"%s\"", ctx->relname) : 0));
@@ -831,8 +835,8 @@ ukg_http_raise_status(UkgHttpRequest *req, const UkgRequestContext *ctx)
 					  ctx->server_name, status, attempts),
 			 remote ? errdetail_internal("UKG answered: %s", remote) : 0,
 			 hint ? errhint("%s", hint) : 0,
-			 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) :
-			 errcontext("GET %s", ctx->path)));
+			 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0,
+			 ctx->page > 0 ? 0 : errcontext("GET %s", ctx->path)));
 }
 
 /*

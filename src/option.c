@@ -432,7 +432,6 @@ ukg_validate_options(List *options_list, Oid catalog)
 	{
 		DefElem    *def = (DefElem *) lfirst(cell);
 		const UkgOption *opt = find_option(def->defname, catalog);
-		ListCell   *prev;
 
 		if (opt == NULL)
 		{
@@ -457,20 +456,6 @@ ukg_validate_options(List *options_list, Oid catalog)
 					 buf.len > 0
 					 ? errhint("Valid options in this context are: %s.", buf.data)
 					 : errhint("There are no valid options in this context.")));
-		}
-
-		/* reject duplicates within one statement */
-		foreach(prev, options_list)
-		{
-			DefElem    *other = (DefElem *) lfirst(prev);
-
-			if (other == def)
-				break;
-			if (strcmp(other->defname, def->defname) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_SYNTAX_ERROR),
-						 errmsg("conflicting or redundant options"),
-						 errdetail("Option \"%s\" is given more than once.", def->defname)));
 		}
 
 		if (opt->superuser_only && !superuser())

@@ -366,15 +366,15 @@ typedef struct ParamValue
  * ukg_build_query_params
  *		Render the pushed quals with their current values into query strings.
  *
- * Returns a List of query strings (without '?', URL-encoded), one per
- * request set: IN lists on filters without comma lists fan out to one set
+ * Returns a List of query strings (without '?'; URL-encoded if encode),
+ * one per request set: IN lists on filters without comma lists fan out to one set
  * per value.  *empty is set when the values prove the result empty (a NULL
  * compared with "=", an empty IN list, contradicting bounds).  A fan-out
  * larger than UKG_MAX_FANOUT is not pushed; the local recheck still applies.
  */
 List *
 ukg_build_query_params(List *pushed, List *values, List *isnulls,
-					   bool *empty, int *nrequests)
+					   bool encode, bool *empty, int *nrequests)
 {
 	List	   *fixed = NIL;	/* ParamValue, same in every set */
 	List	   *fanouts = NIL;	/* per fan-out qual: List of ParamValue */
@@ -567,7 +567,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			ParamValue *pv = (ParamValue *) lfirst(lp);
 
 			appendStringInfo(&qs, "%s%s=%s", qs.len > 0 ? "&" : "",
-							 pv->param, ukg_url_encode(pv->value));
+							 pv->param, encode ? ukg_url_encode(pv->value) : pv->value);
 		}
 		result = lappend(result, qs.data);
 	}
@@ -623,6 +623,8 @@ ukg_describe_pushed(List *pushed)
 		}
 		else if (IsA(q->expr, Param))
 			appendStringInfo(&buf, "$%d", ((Param *) q->expr)->paramid);
+		else if (IsA(q->expr, Var))
+			appendStringInfoString(&buf, "(outer row)");
 		else
 			appendStringInfoString(&buf, "(expression)");
 	}

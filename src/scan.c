@@ -112,6 +112,7 @@ typedef struct UkgScanState
 	int			ninflight;
 	int			next_page;		/* next page number to request */
 	bool		issue_done;		/* no more pages to request in this set */
+	bool		pipelined;		/* a full page was seen: prefetch */
 
 	/* the page being read */
 	UkgJsonPage *jpage;
@@ -337,6 +338,41 @@ paging_param(UkgPaging paging)
 	return paging == UKG_PAGING_PER_PAGE_LOWER ? "per_page" : "per_Page";
 }
 
+/*
+ * describe_pushed
+ *		The pushed query parameters for EXPLAIN: when every value is a
+ *		constant, exactly what will be sent; otherwise a symbolic form with
+ *		$n for the values known only at execution.
+ */
+static char *
+describe_pushed(List *pushed)
+{
+	List	   *values = NIL;
+	List	   *isnulls = NIL;
+	ListCell   *lc;
+	List	   *sets;
+	bool		empty;
+	int			nrequests;
+	StringInfoData buf;
+
+	foreach(lc, pushed)
+	{
+		UkgPushedQual *q = (UkgPushedQual *) lfirst(lc);
+
+		if (!IsA(q->expr, Const))
+			return ukg_describe_pushed(pushed);
+		values = lappend(values, (void *) ((Const *) q->expr)->constvalue);
+		isnulls = lappend_int(isnulls, ((Const *) q->expr)->constisnull);
+	}
+	sets = ukg_build_query_params(pushed, values, isnulls, false, &empty, &nrequests);
+	if (empty)
+		return pstrdup("(none: the condition is never true, no request is made)");
+	initStringInfo(&buf);
+	foreach(lc, sets)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? " | " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
 static ForeignScan *
 ukgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -403,7 +439,7 @@ ukgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	if (opts->params)
 		appendStringInfoString(&desc, opts->params);
 	if (pushed)
-		appendStringInfo(&desc, "%s%s", opts->params ? "&" : "", ukg_describe_pushed(pushed));
+		appendStringInfo(&desc, "%s%s", opts->params ? "&" : "", describe_pushed(pushed));
 	if (opts->paging != UKG_PAGING_NONE)
 		appendStringInfo(&desc, "%spage=N&%s=%d", (opts->params || pushed) ? "&" : "",
 						 paging_param(opts->paging), page_size);
@@ -536,6 +572,7 @@ begin_set(UkgScanState *st)
 	st->set_done = false;
 	st->issue_done = false;
 	st->next_page = 1;
+	st->pipelined = false;
 	st->prev_len = 0;
 	st->prev_hash = 0;
 	st->retried_401 = false;
@@ -563,7 +600,13 @@ issue_requests(UkgScanState *st)
 	MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
 	const char *qs = (const char *) list_nth(st->sets, st->set_idx);
 
-	while (!st->issue_done && st->ninflight < st->prefetch)
+	/*
+	 * Until a full page has been seen the scan may well end at page 1, so
+	 * only one request is in flight: small scans make no speculative
+	 * requests.
+	 */
+	while (!st->issue_done &&
+		   st->ninflight < (st->pipelined ? st->prefetch : 1))
 	{
 		StringInfoData url;
 		bool		amp = false;
@@ -646,7 +689,7 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 		if (q->filter->is_param && q->op == UKG_QUAL_EQ)
 			ukg_json_conv_set_param(st->conv, q->attnum, value, isnull);
 	}
-	st->sets = ukg_build_query_params(st->pushed, values, isnulls, &empty, &nrequests);
+	st->sets = ukg_build_query_params(st->pushed, values, isnulls, true, &empty, &nrequests);
 	if (st->pushed == NIL)
 		st->sets = list_make1(pstrdup(""));
 	if (empty || st->sets == NIL)
@@ -819,15 +862,15 @@ ukgIterateForeignScan(ForeignScanState *node)
 				st->in_page = false;
 				ukg_http_cancel(st->cur_req);
 				st->cur_req = NULL;
+				/*
+				 * A short page ends the set.  A page with more rows than
+				 * asked for comes from a resource that ignores paging: the
+				 * next page will be identical and end the set.
+				 */
 				if (st->opts->paging == UKG_PAGING_NONE || rows < st->page_size)
 					end_set(st);
-				else if (rows > st->page_size)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
-							 errmsg("UKG API returned %d records for foreign table \"%s\", page %d, but %d were asked for",
-									rows, st->relname, st->cur_page, st->page_size),
-							 errdetail("The resource seems to ignore paging; the scan stopped instead of risking duplicate rows."),
-							 errhint("Set the table option paging to 'none' for resources that return everything at once.")));
+				else
+					st->pipelined = true;
 			}
 		}
 		if (st->set_done)
@@ -896,6 +939,7 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	{
 		ExplainPropertyInteger("UKG Requests", NULL, st->stats.requests, es);
 		ExplainPropertyInteger("UKG Pages", NULL, st->stats.pages, es);
+		ExplainPropertyInteger("UKG Rows Received", NULL, st->stats.rows, es);
 		ExplainPropertyInteger("UKG Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("UKG Token Requests", NULL, st->stats.token_requests, es);
 		if (st->stats.speculative > 0 || es->verbose)

@@ -173,7 +173,11 @@ ukg_json_page_create(MemoryContext cxt, const char *relname)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
-	json_tokener_set_flags(page->tok, JSON_TOKENER_STRICT);
+	/* strict JSON, but the tokener stops after one array element */
+#ifdef JSON_TOKENER_ALLOW_TRAILING_CHARS
+	json_tokener_set_flags(page->tok, JSON_TOKENER_STRICT |
+						   JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
+#endif
 	page->cb.func = page_free;
 	page->cb.arg = page;
 	MemoryContextRegisterResetCallback(cxt, &page->cb);
@@ -680,6 +684,11 @@ convert(ConvErrorState *st, JsonC *v)
 	ColConv    *col = st->col;
 	size_t		len;
 	const char *s;
+
+	/* PostgreSQL strings cannot hold NUL: refuse rather than truncate */
+	if (json_object_is_type(v, json_type_string) &&
+		memchr(json_object_get_string(v), '\0', json_object_get_string_len(v)) != NULL)
+		mismatch(st, v, "not valid in PostgreSQL text (it contains \\u0000)", false);
 
 	switch (col->kind)
 	{

@@ -38,7 +38,7 @@ ukg_free_port() {
 }
 
 UKG_PG_BIN=/usr/lib/postgresql/$UKG_PG_VERSION/bin
-UKG_TMP=""
+export UKG_TMP=""
 UKG_SIM_PID=""
 UKG_CLUSTER_UP=""
 
