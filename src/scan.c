@@ -770,6 +770,14 @@ next_page(UkgScanState *st)
 
 	ukg_http_finish(req, &ctx);
 	status = ukg_http_status(req);
+	if (ukg_debug)
+	{
+		size_t		n;
+
+		(void) ukg_http_body(req, &n);
+		elog(DEBUG1, "ukg_fdw: GET %s page %d: HTTP status %ld, %zu bytes, %d attempts",
+			 st->opts->path, page, status, n, ukg_http_attempts(req));
+	}
 
 	if (status == 401 && st->opts->auth_method == UKG_AUTH_OAUTH2 && !st->retried_401)
 	{

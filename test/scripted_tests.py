@@ -476,6 +476,44 @@ def fuzz_bodies_never_crash():
         check("terminated by signal" not in f.read(), "no crashed backend")
 
 
+def peak_rss_kb(table, expected_pages):
+    """Scan every column of table in a fresh backend; returns its VmHWM."""
+    _, out, _ = psql("""
+SELECT count(t.*) FROM %s t;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) SELECT count(t.*) FROM %s t;
+SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\\s*([0-9]+)');
+""" % (table, table))
+    lines = out.splitlines()
+    plan = json.loads("\n".join(lines[1:-1]))
+    pages = plan[0]["Plan"]["Plans"][0]["UKG Pages"]
+    check(pages == expected_pages, "%s: %d pages, expected %d" % (table, pages, expected_pages))
+    return int(lines[0]), int(lines[-1])
+
+
+@test
+def memory_stays_flat_as_the_table_grows():
+    # full person-details records (94 fields), every column converted
+    psql("""
+CREATE SERVER IF NOT EXISTS fast10k FOREIGN DATA WRAPPER ukg_fdw OPTIONS (base_url '{http}/n/10000/fast');
+CREATE SERVER IF NOT EXISTS fast100k FOREIGN DATA WRAPPER ukg_fdw OPTIONS (base_url '{http}/n/100000/fast');
+DO $$ BEGIN
+  CREATE USER MAPPING FOR CURRENT_USER SERVER fast10k OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
+  CREATE USER MAPPING FOR CURRENT_USER SERVER fast100k OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
+  CREATE SCHEMA f10k; CREATE SCHEMA f100k;
+EXCEPTION WHEN duplicate_object OR duplicate_schema THEN NULL; END $$;
+IMPORT FOREIGN SCHEMA personnel LIMIT TO (person_details) FROM SERVER fast10k INTO f10k;
+IMPORT FOREIGN SCHEMA personnel LIMIT TO (person_details) FROM SERVER fast100k INTO f100k;
+ALTER FOREIGN TABLE f10k.person_details OPTIONS (ADD page_size '1000');
+ALTER FOREIGN TABLE f100k.person_details OPTIONS (ADD page_size '1000');
+""".format(http=HTTP))
+    rows_small, small = peak_rss_kb("f10k.person_details", 11)
+    rows_large, large = peak_rss_kb("f100k.person_details", 101)
+    print("       peak backend RSS: %d kB for 10 pages, %d kB for 100 pages" % (small, large))
+    check(rows_small == 10000 and rows_large == 100000, "row counts %d %d" % (rows_small, rows_large))
+    # ten times the pages (10 + 1 and 100 + 1 with the empty last page), the same peak (10% and 2 MB of slack for noise)
+    check(large <= small * 1.10 + 2048, "peak RSS grew: %d kB -> %d kB" % (small, large))
+
+
 @test
 def pg_dump_and_restore():
     psql("""

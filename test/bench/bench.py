@@ -11,7 +11,8 @@ Every timed figure is the median of R runs (R = 3 by default, 1 with
 --quick), the runs of the configurations being interleaved; the other
 figures of a row (requests, bytes, connections, RSS) are those of the run
 with the median time.  Each FDW measurement uses a fresh connection: the
-backend's pid comes from pg_backend_pid(), its peak RSS from VmHWM in
+backend's pid comes from libpq (PQbackendPID, the value of pg_backend_pid(),
+so that the measured statement is the session's first), its peak RSS from VmHWM in
 /proc/<pid>/status read after the statement and before disconnecting, and
 a sampler thread also records the peak of RssAnon (private memory, which,
 unlike VmHWM, does not count the shared buffers the backend touched).
@@ -28,6 +29,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -92,23 +94,29 @@ def proc_status(pid):
 
 
 class Sampler(threading.Thread):
-    """Peak RssAnon of a process, sampled every 20 ms."""
+    """Peak RssAnon and RssShmem of a process, sampled every 10 ms."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_anon = 0
+        self.peak_shmem = 0
         self.done = threading.Event()
+
+    def sample(self):
+        status = proc_status(self.pid)
+        self.peak_anon = max(self.peak_anon, status.get("RssAnon", 0))
+        self.peak_shmem = max(self.peak_shmem, status.get("RssShmem", 0))
 
     def run(self):
         while not self.done.is_set():
-            self.peak_anon = max(self.peak_anon, proc_status(self.pid).get("RssAnon", 0))
-            self.done.wait(0.02)
+            self.sample()
+            self.done.wait(0.01)
 
     def stop(self):
         self.done.set()
         self.join()
-        self.peak_anon = max(self.peak_anon, proc_status(self.pid).get("RssAnon", 0))
+        self.sample()
 
 
 def kv(line):
@@ -243,8 +251,10 @@ class Bench:
         conn.autocommit = True
         try:
             cur = conn.cursor()
-            cur.execute("SELECT pg_backend_pid()")
-            pid = cur.fetchone()[0]
+            # the pid libpq got at connection start (what pg_backend_pid()
+            # returns), so that the measured statement is the session's
+            # first: see README.md on the idle-stats interrupt
+            pid = conn.get_backend_pid()
             start_status = proc_status(pid)
             sampler = Sampler(pid)
             c0 = self.sim.counters()
@@ -262,7 +272,8 @@ class Bench:
         finally:
             conn.close()
         out = {"seconds": seconds, "rows": rows, "hwm_kb": status.get("VmHWM", -1),
-               "anon_kb": sampler.peak_anon, "start_rss_kb": start_status.get("VmRSS", -1),
+               "anon_kb": sampler.peak_anon, "shmem_kb": sampler.peak_shmem,
+               "start_rss_kb": start_status.get("VmRSS", -1),
                "client_kb": None}
         out.update(delta(c0, c1))
         return out
@@ -314,7 +325,7 @@ class Bench:
                     run = {"seconds": float("nan"), "rows": None, "requests": None,
                            "bytes": None, "connections": None, "hwm_kb": None,
                            "anon_kb": None, "client_kb": None, "start_rss_kb": None,
-                           "error": str(exc).strip().splitlines()[0][:300]}
+                           "error": " / ".join(str(exc).strip().splitlines())[:400]}
                     print("  ERROR in %s: %s" % (label, str(exc).strip()), file=sys.stderr)
                 run.update(key=key, label=label, rep=rep + 1)
                 self.runs.append(run)
@@ -362,7 +373,7 @@ def main():
     args = parser.parse_args()
     quick = args.quick
     args.records = args.records or (20000 if quick else 100000)
-    args.big = args.big or 4 * args.records
+    args.big = args.big or (2 if quick else 4) * args.records
     args.reps = args.reps or (1 if quick else 3)
     N, BIG, reps = args.records, args.big, args.reps
     big_page = 10000
@@ -453,17 +464,26 @@ def main():
         pf_res.update(b.measure(plan, reps))
 
     # 3. memory: N vs BIG records ---------------------------------------------
-    print("== peak RSS, %d vs %d records, defaults (page_size %d), one run each"
-          % (N, BIG, big_page), file=sys.stderr)
-    rss_res = {}
+    print("== peak RSS, %d vs %d records, defaults (page_size %d), %d runs each"
+          % (N, BIG, big_page, reps), file=sys.stderr)
+    plan = []
     for n in (N, BIG):
         t = b.table(n, 0, None, None)
-        plan = [(("count", n), "count(*) %d records" % n,
-                 lambda t=t: b.run_sql("SELECT count(*) FROM %s" % t)),
-                (("insert", n), "INSERT %d records" % n,
-                 lambda t=t: b.run_sql("INSERT INTO bench.person_fdw SELECT * FROM %s" % t,
-                                       "TRUNCATE bench.person_fdw"))]
-        rss_res.update(b.measure(plan, 1))
+        plan += [(("count", n), "count(*) %d records" % n,
+                  lambda t=t: b.run_sql("SELECT count(*) FROM %s" % t)),
+                 (("insert", n), "INSERT %d records" % n,
+                  lambda t=t: b.run_sql("INSERT INTO bench.person_fdw SELECT * FROM %s" % t,
+                                        "TRUNCATE bench.person_fdw"))]
+    b.measure(plan, reps)
+    rss_res = {}
+    for key, _, _ in plan:
+        # memory figures: the median of each over the runs
+        runs = [r for r in b.runs if r["key"] == key]
+        r = dict(median_run(runs))
+        for field in ("hwm_kb", "anon_kb", "shmem_kb"):
+            values = [x[field] for x in runs if x.get(field) is not None and x[field] >= 0]
+            r[field] = statistics.median(values) if values else None
+        rss_res[key] = r
     b.sql("TRUNCATE bench.person_fdw")
 
     # 4. connections: two full 100-page scans in one session ------------------
@@ -559,9 +579,11 @@ def main():
         % (N // small_page))
     say()
 
-    say("peak backend RSS, defaults (page_size %d), one run each" % big_page)
-    hdr = "%-10s %9s %8s %9s %8s %8s %9s %9s" % (
-        "query", "records", "seconds", "rows/s", "reqs", "hwm MB", "anon MB", "start MB")
+    say("peak backend RSS, defaults (page_size %d); memory: median of %d runs, "
+        "seconds: median" % (big_page, reps))
+    hdr = "%-10s %9s %8s %9s %8s %8s %9s %9s %9s" % (
+        "query", "records", "seconds", "rows/s", "reqs", "hwm MB", "anon MB", "shm MB",
+        "start MB")
     say(hdr)
     say("-" * len(hdr))
     rss_rows = []
@@ -569,14 +591,18 @@ def main():
         for n in (N, BIG):
             r = rss_res[(kind, n)]
             rss_rows.append((kind, n, r))
-            say("%-10s %9d %8.3f %9s %8s %8s %9s %9s" % (
+            say("%-10s %9d %8.3f %9s %8s %8s %9s %9s %9s" % (
                 kind, n, r["seconds"], fmt_rate(r), r["requests"], mb(r["hwm_kb"]),
-                mb(r["anon_kb"]), mb(r["start_rss_kb"])))
+                mb(r["anon_kb"]), mb(r["shmem_kb"]), mb(r["start_rss_kb"])))
+            if r.get("error"):
+                say("    error: %s" % r["error"])
     for kind in ("count", "insert"):
         a, c = rss_res[(kind, N)], rss_res[(kind, BIG)]
         say("  %-6s hwm %d / %d records: %.3f   anon %d / %d: %.3f   (target: within 10%%, "
             "< 256 MB)" % (kind, BIG, N, ratio(c["hwm_kb"], a["hwm_kb"]), BIG, N,
                            ratio(c["anon_kb"], a["anon_kb"])))
+    say("  hwm = VmHWM; anon, shm = sampled peaks of RssAnon (private memory) and RssShmem "
+        "(shared buffers touched); start = VmRSS after connecting")
     say()
 
     say("connections: two full scans of %d pages (page_size %d) in one session"
@@ -589,7 +615,7 @@ def main():
 
     # -- files ----------------------------------------------------------------
     fields = ["key", "label", "rep", "seconds", "rows", "requests", "bytes", "connections",
-              "hwm_kb", "anon_kb", "client_kb", "start_rss_kb", "error"]
+              "hwm_kb", "anon_kb", "shmem_kb", "client_kb", "start_rss_kb", "error"]
     with open(os.path.join(args.out, "runs.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
@@ -611,10 +637,11 @@ def main():
                 delay, p, r["seconds"], fmt_rate(r), r["requests"], r["connections"],
                 r["hwm_kb"], sp))
     with open(os.path.join(args.out, "rss.tsv"), "w") as f:
-        f.write("query\trecords\tseconds\trows_per_s\trequests\thwm_kb\tanon_kb\n")
+        f.write("query\trecords\tseconds\trows_per_s\trequests\thwm_kb\tanon_kb\tshmem_kb\n")
         for kind, n, r in rss_rows:
-            f.write("%s\t%d\t%.6f\t%s\t%s\t%s\t%s\n" % (
-                kind, n, r["seconds"], fmt_rate(r), r["requests"], r["hwm_kb"], r["anon_kb"]))
+            f.write("%s\t%d\t%.6f\t%s\t%s\t%s\t%s\t%s\n" % (
+                kind, n, r["seconds"], fmt_rate(r), r["requests"], r["hwm_kb"], r["anon_kb"],
+                r["shmem_kb"]))
     with open(os.path.join(args.out, "connections.tsv"), "w") as f:
         f.write("prefetch\tscan\trows\trequests\tnew_connections\n")
         for p, scans in conn_rows:

@@ -12,7 +12,7 @@
 #     (test/bench/etl.py), with the ratios between them;
 #   * count(*) with prefetch 1, 2, 4, 8 at 0 ms and 100 ms per request,
 #     page_size 1000 (N/1000 pages);
-#   * peak backend RSS for N and 4N records (count(*) and INSERT);
+#   * peak backend RSS for N and 4N records (2N with --quick), count(*) and INSERT;
 #   * connections opened by two full scans in one session.
 # Prints the tables, writes them as TSV/CSV plus a chart (bench.png) under
 # test/bench/out/, and on a full run (no --quick and default sizes) copies
