@@ -59,6 +59,7 @@ emit(CheckOut *out, const char *check, bool ok, const char *detail,
 /* What one step found */
 typedef struct StepResult
 {
+	int			sqlerrcode;		/* of the error, 0 if none */
 	bool		ok;
 	char	   *detail;
 	char	   *hint;
@@ -77,6 +78,7 @@ run_step(StepFunc fn, void *arg, StepResult *res)
 	ResourceOwner oldowner = CurrentResourceOwner;
 
 	res->ok = false;
+	res->sqlerrcode = 0;
 	res->detail = NULL;
 	res->hint = NULL;
 
@@ -105,6 +107,7 @@ run_step(StepFunc fn, void *arg, StepResult *res)
 			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
 			ReThrowError(edata);
 		res->ok = false;
+		res->sqlerrcode = edata->sqlerrcode;
 		res->detail = edata->detail
 			? psprintf("%s: %s", edata->message, edata->detail)
 			: pstrdup(edata->message);
@@ -298,7 +301,7 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 		ra.path = first ? first->path : (char *) linitial(resources);
 		run_step(step_request, &ra, &sr);
 		/* a 403 still proves the credentials were accepted */
-		if (sr.ok || (sr.detail && strstr(sr.detail, "permission denied") != NULL))
+		if (sr.ok || sr.sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
 			emit(&out, "credentials", true, "UKG accepted the credentials.", NULL);
 		else
 		{

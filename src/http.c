@@ -317,6 +317,9 @@ ukg_http_free(void *arg)
 		explicit_bzero(req->post_body, strlen(req->post_body));
 		free(req->post_body);
 		req->post_body = NULL;
+		/* the answer to a POST (a token request) holds a token */
+		if (req->body)
+			explicit_bzero(req->body, req->len);
 	}
 	free(req->body);
 	req->body = NULL;

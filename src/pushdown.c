@@ -460,6 +460,16 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 		switch (f->kind)
 		{
 			case UKG_FILTER_KIND_DATE:
+				if (f->is_param)
+				{
+					/* a parameter, not a filter: the date itself */
+					ParamValue *pv = palloc(sizeof(ParamValue));
+
+					pv->param = f->param;
+					pv->value = ukg_date(day_of(value, typid, 0));
+					fixed = lappend(fixed, pv);
+					break;
+				}
 				{
 					int			lo = INT_MIN,
 								hi = INT_MAX;

@@ -530,7 +530,7 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	foreach(lc, (List *) list_nth(fsplan->fdw_private, UkgPrivAttnums))
 		attnums = lappend_int(attnums, intVal(lfirst(lc)));
-	st->conv = ukg_json_conv_create(rel, attnums);
+	st->conv = ukg_json_conv_create(rel, st->opts->resdef, attnums);
 
 	st->req_cxt = AllocSetContextCreate(scan_cxt, "ukg_fdw requests",
 										ALLOCSET_SMALL_SIZES);
@@ -592,6 +592,21 @@ copy_headers(List *headers)
 	foreach(lc, headers)
 		copy = lappend(copy, pstrdup((char *) lfirst(lc)));
 	return copy;
+}
+
+/*
+ * forget_headers
+ *		Zero the scan's copy of the authentication headers before its memory
+ *		is reset.
+ */
+static void
+forget_headers(UkgScanState *st)
+{
+	ListCell   *lc;
+
+	foreach(lc, st->headers)
+		explicit_bzero(lfirst(lc), strlen((char *) lfirst(lc)));
+	st->headers = NIL;
 }
 
 static void
@@ -661,6 +676,7 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 	bool		empty;
 	int			nrequests;
 
+	forget_headers(st);
 	MemoryContextReset(st->req_cxt);
 	st->ninflight = 0;
 	st->in_page = false;
@@ -788,6 +804,7 @@ next_page(UkgScanState *st)
 		ukg_http_cancel(req);
 		cancel_inflight(st, false);
 		old = MemoryContextSwitchTo(st->req_cxt);
+		forget_headers(st);
 		st->headers = ukg_auth_headers(st->opts, st->cred, &st->stats, true);
 		MemoryContextSwitchTo(old);
 		st->next_page = page;
@@ -903,6 +920,7 @@ ukgReScanForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
+	forget_headers(st);
 	/* values of Params may have changed: start over at the next fetch */
 	MemoryContextReset(st->req_cxt);
 	st->ninflight = 0;
@@ -926,6 +944,7 @@ ukgEndForeignScan(ForeignScanState *node)
 			 (long long) st->stats.rows, (long long) st->stats.bytes,
 			 (long long) st->stats.retries);
 	/* requests, buffers and json-c objects go with the scan's context */
+	forget_headers(st);
 	MemoryContextReset(st->req_cxt);
 }
 

@@ -192,7 +192,9 @@ extern void ukg_json_page_begin(UkgJsonPage *page, const char *buf,
 								size_t len, int pageno);
 extern bool ukg_json_page_next(UkgJsonPage *page);
 extern int	ukg_json_page_rows(UkgJsonPage *page);
-extern UkgColumnConv *ukg_json_conv_create(Relation rel, List *attnums);
+extern UkgColumnConv *ukg_json_conv_create(Relation rel,
+											const UkgResourceDef *resdef,
+											List *attnums);
 extern void ukg_json_conv_set_param(UkgColumnConv *conv, AttrNumber attnum,
 									Datum value, bool isnull);
 extern void ukg_json_page_values(UkgJsonPage *page, UkgColumnConv *conv,

@@ -33,6 +33,7 @@
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -367,12 +368,11 @@ key_matches(const char *key, const ColConv *col)
  *		Done once per scan, in the current memory context.
  */
 UkgColumnConv *
-ukg_json_conv_create(Relation rel, List *attnums)
+ukg_json_conv_create(Relation rel, const UkgResourceDef *resdef, List *attnums)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	UkgColumnConv *conv = palloc0(sizeof(UkgColumnConv));
 	ListCell   *lc;
-	UkgOptions *opts = ukg_get_options(RelationGetRelid(rel));
 
 	conv->relname = pstrdup(RelationGetRelationName(rel));
 	conv->cols = palloc0(sizeof(ColConv) * Max(list_length(attnums), 1));
@@ -391,8 +391,8 @@ ukg_json_conv_create(Relation rel, List *attnums)
 		col->typid = attr->atttypid;
 		col->typmod = attr->atttypmod;
 
-		if (json_key == NULL && opts->resdef)
-			cdef = ukg_catalog_column(opts->resdef, col->colname);
+		if (json_key == NULL && resdef)
+			cdef = ukg_catalog_column(resdef, col->colname);
 		if (cdef && cdef->json_key == NULL)
 		{
 			col->kind = CK_PARAM;
@@ -534,6 +534,12 @@ json_kind(JsonC *v)
 	}
 }
 
+/*
+ * json_text
+ *		The text of a JSON value: a string's contents, else its JSON form.
+ *		UKG sends UTF-8; in a database with another encoding the text is
+ *		converted (and an unconvertible character is an error).
+ */
 static const char *
 json_text(JsonC *v, size_t *len)
 {
@@ -542,10 +548,21 @@ json_text(JsonC *v, size_t *len)
 	if (json_object_is_type(v, json_type_string))
 	{
 		*len = json_object_get_string_len(v);
-		return json_object_get_string(v);
+		s = json_object_get_string(v);
 	}
-	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*len = strlen(s);
+	else
+	{
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		*len = strlen(s);
+	}
+	if (GetDatabaseEncoding() != PG_UTF8)
+	{
+		char	   *c = pg_any_to_server(s, (int) *len, PG_UTF8);
+
+		if (c != s)
+			*len = strlen(c);
+		s = c;
+	}
 	return s;
 }
 
