@@ -534,7 +534,7 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->req_cxt = AllocSetContextCreate(scan_cxt, "ukg_fdw requests",
 										ALLOCSET_SMALL_SIZES);
-	st->jpage = ukg_json_page_create(scan_cxt, st->relname);
+	st->jpage = ukg_json_page_create(scan_cxt, st->relname, attnums == NIL);
 	INSTR_TIME_SET_CURRENT(st->started_at);
 	st->last_progress = st->started_at;
 }

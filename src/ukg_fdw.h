@@ -187,7 +187,8 @@ typedef struct UkgJsonPage UkgJsonPage; /* opaque */
 typedef struct UkgColumnConv UkgColumnConv; /* opaque */
 
 extern UkgJsonPage *ukg_json_page_create(MemoryContext cxt,
-										 const char *relname);
+										 const char *relname,
+										 bool count_only);
 extern void ukg_json_page_begin(UkgJsonPage *page, const char *buf,
 								size_t len, int pageno);
 extern bool ukg_json_page_next(UkgJsonPage *page);

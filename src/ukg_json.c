@@ -102,6 +102,7 @@ struct UkgJsonPage
 	int			pageno;
 	int			rows;			/* records returned so far */
 	bool		finished;
+	bool		count_only;		/* no column is read: validate, do not build */
 	json_tokener *tok;
 	JsonC	   *cur;			/* current record, or NULL */
 	MemoryContextCallback cb;
@@ -164,11 +165,12 @@ excerpt(const char *s, size_t len, size_t max)
 }
 
 UkgJsonPage *
-ukg_json_page_create(MemoryContext cxt, const char *relname)
+ukg_json_page_create(MemoryContext cxt, const char *relname, bool count_only)
 {
 	UkgJsonPage *page = MemoryContextAllocZero(cxt, sizeof(UkgJsonPage));
 
 	page->relname = MemoryContextStrdup(cxt, relname);
+	page->count_only = count_only;
 	page->tok = json_tokener_new();
 	if (page->tok == NULL)
 		ereport(ERROR,
@@ -256,9 +258,290 @@ ukg_json_page_begin(UkgJsonPage *page, const char *buf, size_t len, int pageno)
 }
 
 /*
+ * skip_string
+ *		Validate the JSON string starting at buf[off] (a '"') and return the
+ *		offset after its closing quote, or (size_t) -1 with *what set.
+ */
+static size_t
+skip_string(const char *buf, size_t len, size_t off, const char **what)
+{
+	off++;
+	while (off < len)
+	{
+		unsigned char c = (unsigned char) buf[off];
+
+		if (c == '"')
+			return off + 1;
+		if (c == '\\')
+		{
+			if (off + 1 >= len)
+				break;
+			c = (unsigned char) buf[off + 1];
+			if (c == 'u')
+			{
+				int			i;
+
+				if (off + 6 > len)
+					break;
+				for (i = 2; i < 6; i++)
+					if (!isxdigit((unsigned char) buf[off + i]))
+					{
+						*what = "invalid \\u escape";
+						return (size_t) -1;
+					}
+				off += 6;
+				continue;
+			}
+			if (strchr("\"\\/bfnrt", c) == NULL || c == '\0')
+			{
+				*what = "invalid escape in a string";
+				return (size_t) -1;
+			}
+			off += 2;
+			continue;
+		}
+		if (c < 0x20)
+		{
+			*what = "control character in a string";
+			return (size_t) -1;
+		}
+		if (c >= 0x80)
+		{
+			/* the structure of a UTF-8 sequence, as json-c checks it */
+			int			n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 :
+			(c & 0xF8) == 0xF0 ? 3 : -1;
+			int			i;
+
+			if (n < 0)
+			{
+				*what = "invalid UTF-8 in a string";
+				return (size_t) -1;
+			}
+			if (off + n >= len)
+				break;
+			for (i = 1; i <= n; i++)
+				if (((unsigned char) buf[off + i] & 0xC0) != 0x80)
+				{
+					*what = "invalid UTF-8 in a string";
+					return (size_t) -1;
+				}
+			off += n + 1;
+			continue;
+		}
+		off++;
+	}
+	*what = NULL;				/* truncated */
+	return (size_t) -1;
+}
+
+/*
+ * skip_number
+ *		Validate a JSON number at buf[off]; returns the offset after it.
+ */
+static size_t
+skip_number(const char *buf, size_t len, size_t off, const char **what)
+{
+	size_t		start;
+
+	if (off < len && buf[off] == '-')
+		off++;
+	if (off >= len)
+		goto truncated;
+	if (buf[off] == '0')
+		off++;
+	else if (buf[off] >= '1' && buf[off] <= '9')
+		while (off < len && isdigit((unsigned char) buf[off]))
+			off++;
+	else
+		goto bad;
+	if (off < len && buf[off] == '.')
+	{
+		start = ++off;
+		while (off < len && isdigit((unsigned char) buf[off]))
+			off++;
+		if (off == start)
+			goto bad;
+	}
+	if (off < len && (buf[off] == 'e' || buf[off] == 'E'))
+	{
+		off++;
+		if (off < len && (buf[off] == '+' || buf[off] == '-'))
+			off++;
+		start = off;
+		while (off < len && isdigit((unsigned char) buf[off]))
+			off++;
+		if (off == start)
+			goto bad;
+	}
+	if (off >= len)
+		goto truncated;
+	return off;
+bad:
+	*what = "invalid number";
+	return (size_t) -1;
+truncated:
+	*what = NULL;
+	return (size_t) -1;
+}
+
+/*
+ * skip_record
+ *		Validate one JSON value at buf[*offp] without building it (for scans
+ *		that read no column, such as count(*)), and move *offp past it.
+ *		Returns true on success; otherwise *what says what is wrong, or is
+ *		NULL when the body ends first.  Nesting is limited as json-c limits
+ *		it.
+ */
+static bool
+skip_record(const char *buf, size_t len, size_t *offp, const char **what)
+{
+	uint64		is_object = 0;	/* a bit per level: object or array */
+	int			depth = 0;
+	size_t		off = *offp;
+	size_t		start = off;	/* of the string or number being read */
+
+	for (;;)
+	{
+		/* a value */
+		off = skip_ws(buf, len, off);
+		if (off >= len)
+			goto truncated;
+		switch (buf[off])
+		{
+			case '{':
+			case '[':
+				if (depth >= JSON_TOKENER_DEFAULT_DEPTH)
+				{
+					*what = "nesting too deep";
+					goto fail;
+				}
+				if (buf[off] == '{')
+					is_object |= UINT64CONST(1) << depth;
+				else
+					is_object &= ~(UINT64CONST(1) << depth);
+				depth++;
+				off = skip_ws(buf, len, off + 1);
+				if (off >= len)
+					goto truncated;
+				if (buf[off] == (((is_object >> (depth - 1)) & 1) ? '}' : ']'))
+				{
+					depth--;
+					off++;
+					break;
+				}
+				if ((is_object >> (depth - 1)) & 1)
+					goto key;
+				continue;
+			case '"':
+				start = off;
+				off = skip_string(buf, len, off, what);
+				break;
+			case 't':
+			case 'f':
+			case 'n':
+				{
+					const char *lit = buf[off] == 't' ? "true" :
+					buf[off] == 'f' ? "false" : "null";
+					size_t		l = strlen(lit);
+
+					if (len - off < l)
+						goto truncated;
+					if (memcmp(buf + off, lit, l) != 0)
+					{
+						*what = "unexpected character";
+						goto fail;
+					}
+					off += l;
+				}
+				break;
+			default:
+				if (buf[off] == '-' || isdigit((unsigned char) buf[off]))
+				{
+					start = off;
+					off = skip_number(buf, len, off, what);
+					break;
+				}
+				*what = "unexpected character";
+				goto fail;
+		}
+		if (off == (size_t) -1)
+			goto string_or_number_failed;
+
+		/* after a value: close containers, or go on to the next member */
+		for (;;)
+		{
+			bool		obj;
+
+			if (depth == 0)
+			{
+				*offp = off;
+				return true;
+			}
+			obj = (is_object >> (depth - 1)) & 1;
+			off = skip_ws(buf, len, off);
+			if (off >= len)
+				goto truncated;
+			if (buf[off] == (obj ? '}' : ']'))
+			{
+				depth--;
+				off++;
+				continue;
+			}
+			if (buf[off] != ',')
+			{
+				*what = obj ? "expected \",\" or \"}\"" : "expected \",\" or \"]\"";
+				goto fail;
+			}
+			off++;
+			if (obj)
+				goto key;
+			break;				/* the next array element */
+		}
+		continue;
+
+key:
+		off = skip_ws(buf, len, off);
+		if (off >= len)
+			goto truncated;
+		if (buf[off] != '"')
+		{
+			*what = "expected a quoted key";
+			goto fail;
+		}
+		start = off;
+		off = skip_string(buf, len, off, what);
+		if (off == (size_t) -1)
+			goto string_or_number_failed;
+		off = skip_ws(buf, len, off);
+		if (off >= len)
+			goto truncated;
+		if (buf[off] != ':')
+		{
+			*what = "expected \":\"";
+			goto fail;
+		}
+		off++;
+	}
+
+string_or_number_failed:
+	if (*what == NULL)
+		goto truncated;
+	*offp = start;				/* where the bad string or number starts */
+	return false;
+truncated:
+	*what = NULL;
+	*offp = len;
+	return false;
+fail:
+	*offp = off;
+	return false;
+}
+
+/*
  * ukg_json_page_next
  *		Parse the next record of the page.  Returns false at the end of the
- *		array.  Only the current record's DOM exists at any time.
+ *		array.  Only the current record's DOM exists at any time; a
+ *		count-only page validates records without building them.
  */
 bool
 ukg_json_page_next(UkgJsonPage *page)
@@ -293,6 +576,28 @@ ukg_json_page_next(UkgJsonPage *page)
 		off = skip_ws(buf, len, off + 1);
 		if (off >= len)
 			page_error(page, "the body ends inside the array (truncated)", off);
+	}
+
+	if (page->count_only)
+	{
+		const char *what;
+		size_t		end = off;
+
+		if (buf[off] != '{')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
+					 errmsg("UKG API response for foreign table \"%s\", page %d, holds an element that is not a record",
+							page->relname, page->pageno),
+					 errdetail_internal("Element %d is not a JSON object.", page->rows + 1)));
+		if (!skip_record(buf, len, &end, &what))
+		{
+			if (what == NULL)
+				page_error(page, "the body ends inside a record (truncated)", len);
+			page_error(page, what, end);
+		}
+		page->off = end;
+		page->rows++;
+		return true;
 	}
 
 	if (len - off > (size_t) INT_MAX)

@@ -12,7 +12,7 @@ UKG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 UKG_PY=/usr/bin/python3
 UKG_PG_VERSION=${UKG_PG_VERSION:-15}
 UKG_PACKAGES="postgresql-$UKG_PG_VERSION postgresql-server-dev-$UKG_PG_VERSION
-  libcurl4-openssl-dev libjson-c-dev pkg-config make gcc python3 openssl curl"
+  libcurl4-openssl-dev libjson-c-dev pkg-config make gcc python3 python3-yaml openssl curl"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -132,7 +132,9 @@ ukg_setup() {
 	ukg_start_sim
 	env=(UKG_SIM_CONTROL="$UKG_SIM_CONTROL" UKG_SIMCTL="$UKG_SIMCTL")
 	if [ ${#build_args[@]} -gt 0 ]; then
-		env+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+		# see test/asan/nonls.c for why the second library is needed
+		gcc -shared -fPIC -o "$UKG_TMP/nonls.so" "$UKG_TOP/test/asan/nonls.c"
+		env+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so):$UKG_TMP/nonls.so"
 			ASAN_OPTIONS="detect_leaks=0:log_path=$UKG_TMP/asan")
 	fi
 	ukg_start_cluster "${env[@]}"

@@ -17,6 +17,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 asan=""
 [ "${1:-}" = "--asan" ] && asan=--asan
+# the whole suite logs at debug5, so the last scripted test can check that
+# no secret of any user mapping reached the server log
+export UKG_LOG_MIN_MESSAGES=debug5
 ukg_setup $asan
 
 passed=0
@@ -38,6 +41,19 @@ log "simulator contract tests"
 "$UKG_PY" "$UKG_TOP/test/test_simulator.py" >"$UKG_TMP/simtests.out" 2>&1 || true
 tail -n 3 "$UKG_TMP/simtests.out"
 count "$UKG_TMP/simtests.out"
+
+log "generated catalog"
+# the committed src/catalog_data.c is what tools/gen_catalog.py makes from
+# the UKG spec beside the repository, and has the count the tests expect
+if "$UKG_PY" "$UKG_TOP/tools/gen_catalog.py" --check >"$UKG_TMP/catalog.out" 2>&1 &&
+	grep -q '^catalog: 84 resources (personnel 38, configuration 40, payroll 6)' "$UKG_TMP/catalog.out"; then
+	head -n 1 "$UKG_TMP/catalog.out"
+	passed=$((passed + 1))
+else
+	echo "catalog check failed:" >&2
+	head -n 5 "$UKG_TMP/catalog.out" >&2
+	failed=$((failed + 1))
+fi
 
 log "pg_regress"
 rm -rf "$UKG_TOP/results" "$UKG_TOP/regression.diffs" "$UKG_TOP/regression.out"

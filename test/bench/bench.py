@@ -148,6 +148,9 @@ class Bench:
         self.columns = None
 
     def sql(self, text, *params):
+        if self.admin.closed:               # e.g. after a backend crash
+            self.admin = psycopg2.connect("")
+            self.admin.autocommit = True
         with self.admin.cursor() as cur:
             cur.execute(text, params or None)
             return cur.fetchall() if cur.description else None
@@ -162,9 +165,9 @@ class Bench:
         self.sim.settings(gzip=False)
         module = os.environ.get("UKG_BENCH_MODULE")
         if module:
-            # benchmark a build that is not installed: the wrapper alone,
-            # from the given shared library (the extension's SQL functions
-            # other than the handler and validator are not needed here)
+            # the wrapper alone, from the given shared library (run_bench.sh
+            # pins a private copy); the extension's other SQL functions are
+            # not needed here
             self.sql("DROP EXTENSION IF EXISTS ukg_fdw CASCADE")
             self.sql("DROP FOREIGN DATA WRAPPER IF EXISTS ukg_fdw CASCADE")
             self.sql("CREATE OR REPLACE FUNCTION bench_ukg_handler() RETURNS fdw_handler "
@@ -173,8 +176,7 @@ class Bench:
                      "AS %s, 'ukg_fdw_validator' LANGUAGE C STRICT" % qlit(module))
             self.sql("CREATE FOREIGN DATA WRAPPER ukg_fdw HANDLER bench_ukg_handler "
                      "VALIDATOR bench_ukg_validator")
-            print("using the module %s (UKG_BENCH_MODULE), not the installed extension"
-                  % module, file=sys.stderr)
+            print("using the module %s" % module, file=sys.stderr)
         else:
             self.sql("CREATE EXTENSION IF NOT EXISTS ukg_fdw")
         self.sql("DROP SCHEMA IF EXISTS bench CASCADE")
@@ -517,9 +519,9 @@ def main():
             N, (main_res["floor"].get("bytes") or 0) / max(N, 1) / 1024.0, os.cpu_count()))
     say("foreign table: %s; local table: UNLOGGED, LIKE the foreign table; "
         "simulator gzip off for all clients unless marked gzip" % b.table_info)
-    say("module: %s; load average (1 min) %.2f at the start, %.2f at the end"
+    say("module: %s (tree %s); load average (1 min) %.2f at the start, %.2f at the end"
         % (os.environ.get("UKG_BENCH_MODULE") or "the installed extension",
-           load_start[0], load_end[0]))
+           os.environ.get("UKG_BENCH_REV", "unknown"), load_start[0], load_end[0]))
     say("time: median of %d interleaved runs (wall clock around the work, connection "
         "set-up excluded); other columns from the median run" % reps)
     say()

@@ -39,23 +39,50 @@ while [ $# -gt 0 ]; do
 done
 
 # UKG_BENCH_MODULE=/path/to/ukg_fdw.so benchmarks that build instead of the
-# installed extension (the chart is then not copied to doc/)
+# one ukg_setup installs (the chart is then not copied to doc/)
 [ -n "${UKG_BENCH_MODULE:-}" ] && full=""
 
 ukg_install_packages python3-psycopg2 gnuplot-nox
 ukg_setup
+mkdir -p "$OUT"
+rm -f "$OUT"/*.tsv "$OUT"/runs.csv "$OUT"/report.txt "$OUT"/meta.gp "$OUT"/server.log
+
+# The benchmark loads a private copy of the module, by path, so that a
+# build installed meanwhile by another checkout or test run (possibly an
+# AddressSanitizer one) cannot change the code under measurement.
+if [ -z "${UKG_BENCH_MODULE:-}" ]; then
+	mkdir -p "$UKG_TMP/module"
+	cp "$("$UKG_PG_BIN/pg_config" --pkglibdir)/ukg_fdw.so" "$UKG_TMP/module/ukg_fdw.so"
+	if grep -q __asan_init "$UKG_TMP/module/ukg_fdw.so"; then
+		log "the installed ukg_fdw.so is an AddressSanitizer build: building a private copy"
+		mkdir -p "$UKG_TMP/build"
+		tar -C "$UKG_TOP" --exclude=.git --exclude=test/bench/out -cf - . | tar -C "$UKG_TMP/build" -xf -
+		make -C "$UKG_TMP/build" -s clean >/dev/null
+		make -C "$UKG_TMP/build" -s 2>&1 | (grep -E 'error' || true)
+		cp "$UKG_TMP/build/ukg_fdw.so" "$UKG_TMP/module/ukg_fdw.so"
+	fi
+	chmod -R a+rX "$UKG_TMP/module"
+	export UKG_BENCH_MODULE=$UKG_TMP/module/ukg_fdw.so
+fi
+
+UKG_BENCH_REV=$(git -C "$UKG_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+export UKG_BENCH_REV
 
 log "building the floor program"
 make -C "$BENCH_DIR" -s OUT="$OUT" "$OUT/floor" >/dev/null
 
 log "measuring (progress on stderr, tables on stdout)"
 started=$(date +%s.%N)
-"$UKG_PY" "$BENCH_DIR/bench.py" --floor "$OUT/floor" --out "$OUT" "${bench_args[@]}"
+rc=0
+"$UKG_PY" "$BENCH_DIR/bench.py" --floor "$OUT/floor" --out "$OUT" "${bench_args[@]}" || rc=$?
 
+cp "$UKG_TMP/server.log" "$OUT/server.log"
 if grep -q "terminated by signal\|PANIC" "$UKG_TMP/server.log"; then
-	echo "warning: the PostgreSQL server log shows a crash:" >&2
+	echo "warning: the PostgreSQL server log shows a crash (see $OUT/server.log):" >&2
 	grep -B2 -A2 "terminated by signal\|PANIC" "$UKG_TMP/server.log" >&2 || true
+	full=""
 fi
+[ "$rc" -eq 0 ] || { echo "bench.py failed (exit $rc)" >&2; exit "$rc"; }
 
 subtitle="($(nproc) cores, $(date -u +%Y-%m-%d))"
 gnuplot -e "dir='$OUT'; out='$OUT/bench.png'; subtitle='$subtitle'" "$BENCH_DIR/bench.gp"
