@@ -227,7 +227,12 @@ xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow,
 {
 	UkgHttpRequest *req = (UkgHttpRequest *) userp;
 
-	if (InterruptPending)
+	/*
+	 * Abort only for the interrupts that end the query; others (sinval
+	 * catch-up, barriers, notifications) are served between polls without
+	 * disturbing the transfer.
+	 */
+	if (QueryCancelPending || ProcDiePending)
 	{
 		req->interrupted = true;
 		return 1;				/* abort the transfer */
@@ -614,6 +619,20 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 			pump(true);
 		}
 		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * Aborted for an interrupt that, once served, did not end the query
+		 * (a cancel that arrived while reading the client, say): start the
+		 * attempt again.
+		 */
+		if (req->interrupted && req->result == CURLE_ABORTED_BY_CALLBACK)
+		{
+			req->attempts--;
+			if (req->stats)
+				req->stats->requests--;
+			attach(req);
+			continue;
+		}
 
 		if (req->too_large)
 			ereport(ERROR,

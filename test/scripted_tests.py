@@ -250,6 +250,29 @@ def pg_cancel_backend_during_retry_sleep_then_backend_works():
 
 
 @test
+def harmless_interrupts_do_not_abort_a_transfer():
+    # pg_log_backend_memory_contexts interrupts the backend without ending
+    # its query; the transfer in progress must go on and succeed
+    sim_reset()
+    psql("""CREATE FOREIGN TABLE IF NOT EXISTS people_3s (employee_id text)
+            SERVER ukg OPTIONS (resource 'person-details', page_size '10000');""")
+    fault(path="/personnel/v1/person-details", delay_ms=3000, times=1)
+    p = start_psql("SELECT count(*) FROM people_3s", "interrupted")
+    try:
+        pid = wait_for_backend("interrupted")
+        time.sleep(1)
+        for _ in range(3):
+            psql("SELECT pg_log_backend_memory_contexts(%s);" % pid, db="postgres")
+            time.sleep(0.3)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(out.strip() == "1000", "the scan succeeds: %r %s" % (out, err))
+    check(counters()["data_requests"] == 1, "no second attempt was needed")
+
+
+@test
 def wait_event_visible_during_request():
     sim_reset()
     p = start_psql("SET statement_timeout = '8s'; SELECT count(*) FROM slow_people;", "waiter")
