@@ -38,7 +38,9 @@
 #include "portability/instr_time.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
+#if PG_VERSION_NUM >= 140000
 #include "utils/wait_event.h"
+#endif
 
 #include "ukg_fdw.h"
 
@@ -81,6 +83,7 @@ struct UkgHttpRequest
 };
 
 static CURLM *ukg_multi = NULL;
+static uint32 ukg_wait_event = PG_WAIT_EXTENSION;
 static CURLSH *ukg_share = NULL;
 static CURL *handle_pool[UKG_HANDLE_POOL];
 static int	handle_pool_len = 0;
@@ -113,6 +116,10 @@ ensure_curl(void)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	curl_multi_setopt(ukg_multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) UKG_MAX_PREFETCH);
+#if PG_VERSION_NUM >= 170000
+	/* pg_stat_activity shows "UkgFdwHttp"; before 17 just "Extension" */
+	ukg_wait_event = WaitEventExtensionNew("UkgFdwHttp");
+#endif
 	curl_multi_setopt(ukg_multi, CURLMOPT_MAXCONNECTS, (long) UKG_MAX_PREFETCH * 2);
 }
 
@@ -439,6 +446,8 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
 					 (long) Max(1, Min(opts->timeout_ms / 1000, 30)));
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	/* with HTTP/2, prefetched pages share one connection */
+	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
@@ -512,7 +521,7 @@ pump(bool wait)
 	mc = curl_multi_perform(ukg_multi, &running);
 	if (mc == CURLM_OK && wait && running > 0)
 	{
-		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		pgstat_report_wait_start(ukg_wait_event);
 		mc = curl_multi_poll(ukg_multi, NULL, 0, UKG_POLL_MS, NULL);
 		pgstat_report_wait_end();
 		if (mc == CURLM_OK)
@@ -548,7 +557,7 @@ sleep_ms(long ms)
 		if (left <= 0)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(left, 1000L), PG_WAIT_EXTENSION);
+						 Min(left, 1000L), ukg_wait_event);
 		ResetLatch(MyLatch);
 	}
 }

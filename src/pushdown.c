@@ -65,7 +65,11 @@ btree_strategy(Oid opno, Oid typid)
 static bool
 is_value_expr(RelOptInfo *baserel, Expr *expr)
 {
+#if PG_VERSION_NUM >= 140000
 	Relids		relids = pull_varnos(NULL, (Node *) expr);
+#else
+	Relids		relids = pull_varnos((Node *) expr);
+#endif
 
 	if (bms_is_member(baserel->relid, relids))
 		return false;

@@ -400,11 +400,11 @@ ukgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 		fdw_exprs = lappend(fdw_exprs, q->expr);
 		pushed_info = lappend(pushed_info,
-							  list_make5(makeInteger((int) (q->filter - opts->resdef->filters)),
-										 makeInteger(q->op),
-										 makeInteger(q->attnum),
-										 makeInteger(q->is_array),
-										 makeInteger(q->exact)));
+							  lappend(list_make4(makeInteger((int) (q->filter - opts->resdef->filters)),
+												 makeInteger(q->op),
+												 makeInteger(q->attnum),
+												 makeInteger(q->is_array)),
+									  makeInteger(q->exact)));
 	}
 
 	if (opts->paging != UKG_PAGING_NONE &&
@@ -448,9 +448,9 @@ ukgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 							extract_actual_clauses(scan_clauses, false),
 							baserel->relid,
 							fdw_exprs,
-							list_make5(makeString(desc.data), pushed_info,
-									   makeInteger(page_size), makeInteger(limited),
-									   attnums),
+							lappend(list_make4(makeString(desc.data), pushed_info,
+											   makeInteger(page_size), makeInteger(limited)),
+									attnums),
 							NIL, NIL, outer_plan);
 }
 

@@ -220,6 +220,21 @@ def wait_for_backend(appname):
 
 
 @test
+def statement_timeout_cancels_a_slow_token_request():
+    sim_reset(tokens=True)
+    fault(path="/oauth/token", delay_ms=60000, times=1)
+    t0 = time.time()
+    rc, out, err = psql("SELECT ukg_fdw_clear_tokens(); SET statement_timeout = '2s'; "
+                        "SELECT count(*) FROM oauth_people;", check_ok=False)
+    elapsed = time.time() - t0
+    sim_reset()
+    check(rc != 0 and sqlstate(err) == "57014", "query_canceled, got " + err)
+    check(elapsed < 4.0, "cancelled within 4 s (took %.2f s)" % elapsed)
+    _, out, _ = psql("SELECT count(*) FROM oauth_people;")
+    check(out == "1000", "the next scan gets a token and works: %r" % out)
+
+
+@test
 def pg_cancel_backend_during_retry_sleep_then_backend_works():
     sim_reset()
     fault(path="/personnel/v1/person-details", status=503,
