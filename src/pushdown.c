@@ -366,6 +366,16 @@ typedef struct ParamValue
 	char	   *value;			/* not yet URL-encoded */
 } ParamValue;
 
+static List *
+add_param(List *list, const char *param, char *value)
+{
+	ParamValue *pv = palloc(sizeof(ParamValue));
+
+	pv->param = param;
+	pv->value = value;
+	return lappend(list, pv);
+}
+
 /*
  * ukg_build_query_params
  *		Render the pushed quals with their current values into query strings.
@@ -378,7 +388,7 @@ typedef struct ParamValue
  */
 List *
 ukg_build_query_params(List *pushed, List *values, List *isnulls,
-					   bool encode, bool *empty, int *nrequests)
+					   bool encode, bool *empty)
 {
 	List	   *fixed = NIL;	/* ParamValue, same in every set */
 	List	   *fanouts = NIL;	/* per fan-out qual: List of ParamValue */
@@ -429,7 +439,6 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			initStringInfo(&list);
 			for (i = 0; i < nelems; i++)
 			{
-				ParamValue *pv;
 				char	   *s;
 
 				if (enulls[i])
@@ -438,10 +447,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				if (strchr(s, ',') != NULL)
 					commas_ok = false;
 				appendStringInfo(&list, "%s%s", list.len > 0 ? "," : "", s);
-				pv = palloc(sizeof(ParamValue));
-				pv->param = f->param;
-				pv->value = s;
-				alts = lappend(alts, pv);
+				alts = add_param(alts, f->param, s);
 			}
 			if (alts == NIL)
 			{
@@ -449,13 +455,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				return NIL;
 			}
 			if (commas_ok || list_length(alts) == 1)
-			{
-				ParamValue *pv = palloc(sizeof(ParamValue));
-
-				pv->param = f->param;
-				pv->value = list.data;
-				fixed = lappend(fixed, pv);
-			}
+				fixed = add_param(fixed, f->param, list.data);
 			else
 				fanouts = lappend(fanouts, alts);
 			continue;
@@ -467,11 +467,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				if (f->is_param)
 				{
 					/* a parameter, not a filter: the date itself */
-					ParamValue *pv = palloc(sizeof(ParamValue));
-
-					pv->param = f->param;
-					pv->value = ukg_date(day_of(value, typid, 0));
-					fixed = lappend(fixed, pv);
+					fixed = add_param(fixed, f->param, ukg_date(day_of(value, typid, 0)));
 					break;
 				}
 				{
@@ -501,41 +497,22 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				}
 				break;
 			case UKG_FILTER_KIND_DATETIME:
-				{
-					ParamValue *pv = palloc(sizeof(ParamValue));
-
-					pv->param = f->param;
-					pv->value = iso_timestamp(value, typid);
-					fixed = lappend(fixed, pv);
-				}
+				fixed = add_param(fixed, f->param, iso_timestamp(value, typid));
 				break;
 			case UKG_FILTER_KIND_BOOLEAN:
-				{
-					ParamValue *pv = palloc(sizeof(ParamValue));
-
-					pv->param = f->param;
-					pv->value = pstrdup(DatumGetBool(value) ? "true" : "false");
-					fixed = lappend(fixed, pv);
-				}
+				fixed = add_param(fixed, f->param, pstrdup(DatumGetBool(value) ? "true" : "false"));
 				break;
 			case UKG_FILTER_KIND_STRING:
 			case UKG_FILTER_KIND_INTEGER:
-				{
-					ParamValue *pv = palloc(sizeof(ParamValue));
-
-					pv->param = f->param;
-					pv->value = value_text(value, typid);
-					fixed = lappend(fixed, pv);
-				}
+				fixed = add_param(fixed, f->param, value_text(value, typid));
 				break;
 		}
 	}
 
 	for (i = 0; i < nranges; i++)
 	{
-		ParamValue *pv = palloc(sizeof(ParamValue));
+		char	   *v;
 
-		pv->param = range_param[i];
 		if (range_lo[i] != INT_MIN && range_hi[i] != INT_MAX)
 		{
 			if (range_lo[i] + 1 > range_hi[i] - 1)
@@ -543,13 +520,13 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				*empty = true;	/* contradicting bounds */
 				return NIL;
 			}
-			pv->value = psprintf("{%s,%s}", ukg_date(range_lo[i]), ukg_date(range_hi[i]));
+			v = psprintf("{%s,%s}", ukg_date(range_lo[i]), ukg_date(range_hi[i]));
 		}
 		else if (range_lo[i] != INT_MIN)
-			pv->value = psprintf(">%s", ukg_date(range_lo[i]));
+			v = psprintf(">%s", ukg_date(range_lo[i]));
 		else
-			pv->value = psprintf("<%s", ukg_date(range_hi[i]));
-		fixed = lappend(fixed, pv);
+			v = psprintf("<%s", ukg_date(range_hi[i]));
+		fixed = add_param(fixed, range_param[i], v);
 	}
 
 	/* cross product of the fan-outs, unless it grows too large */
@@ -585,7 +562,6 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 		}
 		result = lappend(result, qs.data);
 	}
-	*nrequests = list_length(result);
 	return result;
 }
 

@@ -352,7 +352,6 @@ describe_pushed(List *pushed)
 	ListCell   *lc;
 	List	   *sets;
 	bool		empty;
-	int			nrequests;
 	StringInfoData buf;
 
 	foreach(lc, pushed)
@@ -364,7 +363,7 @@ describe_pushed(List *pushed)
 		values = lappend(values, (void *) ((Const *) q->expr)->constvalue);
 		isnulls = lappend_int(isnulls, ((Const *) q->expr)->constisnull);
 	}
-	sets = ukg_build_query_params(pushed, values, isnulls, false, &empty, &nrequests);
+	sets = ukg_build_query_params(pushed, values, isnulls, false, &empty);
 	if (empty)
 		return pstrdup("(none: the condition is never true, no request is made)");
 	initStringInfo(&buf);
@@ -674,7 +673,6 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 	ListCell   *lc;
 	ListCell   *lq;
 	bool		empty;
-	int			nrequests;
 
 	forget_headers(st);
 	MemoryContextReset(st->req_cxt);
@@ -705,7 +703,7 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 		if (q->filter->is_param && q->op == UKG_QUAL_EQ)
 			ukg_json_conv_set_param(st->conv, q->attnum, value, isnull);
 	}
-	st->sets = ukg_build_query_params(st->pushed, values, isnulls, true, &empty, &nrequests);
+	st->sets = ukg_build_query_params(st->pushed, values, isnulls, true, &empty);
 	if (st->pushed == NIL)
 		st->sets = list_make1(pstrdup(""));
 	if (empty || st->sets == NIL)

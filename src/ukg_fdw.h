@@ -235,7 +235,7 @@ extern List *ukg_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
 extern bool ukg_qual_pushable(PlannerInfo *root, RelOptInfo *baserel,
 							  const UkgOptions *opts, Expr *clause);
 extern List *ukg_build_query_params(List *pushed, List *values, List *isnulls,
-									bool encode, bool *empty, int *nrequests);
+									bool encode, bool *empty);
 extern char *ukg_describe_pushed(List *pushed);
 
 /* in src/scan.c */
