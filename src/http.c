@@ -346,6 +346,7 @@ static void
 attach(UkgHttpRequest *req)
 {
 	CURLMcode	mc;
+	int			running;
 
 	req->done = false;
 	req->result = CURLE_OK;
@@ -368,6 +369,9 @@ attach(UkgHttpRequest *req)
 	req->in_multi = true;
 	if (req->stats)
 		req->stats->requests++;
+
+	/* send it now, not when the scan next waits */
+	(void) curl_multi_perform(ukg_multi, &running);
 }
 
 /*
@@ -748,12 +752,21 @@ ukg_http_cancel(UkgHttpRequest *req)
 	ukg_http_free(req);
 }
 
-bool
-ukg_http_done(UkgHttpRequest *req)
+/*
+ * ukg_http_progress
+ *		Let the transfers in flight make progress without waiting, so that
+ *		prefetched pages arrive while the scan converts the current one.
+ *		Errors are left for ukg_http_finish to report.
+ */
+void
+ukg_http_progress(void)
 {
-	if (!req->done && req->easy)
-		pump(false);
-	return req->done;
+	int			running;
+
+	if (ukg_multi == NULL)
+		return;
+	if (curl_multi_perform(ukg_multi, &running) == CURLM_OK)
+		drain_messages();
 }
 
 int

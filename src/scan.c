@@ -870,7 +870,13 @@ ukgIterateForeignScan(ForeignScanState *node)
 		{
 			if (ukg_json_page_next(st->jpage))
 			{
-				MemoryContext old = MemoryContextSwitchTo(node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
+				MemoryContext old;
+
+				/* keep the prefetched transfers moving while converting */
+				if (st->ninflight > 0 && (st->stats.rows & 63) == 0)
+					ukg_http_progress();
+
+				old = MemoryContextSwitchTo(node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
 
 				memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 				ukg_json_page_values(st->jpage, st->conv, slot->tts_values, slot->tts_isnull);

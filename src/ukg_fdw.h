@@ -169,7 +169,7 @@ extern void ukg_http_finish(UkgHttpRequest *req,
 extern long ukg_http_status(UkgHttpRequest *req);
 extern const char *ukg_http_body(UkgHttpRequest *req, size_t *len);
 extern void ukg_http_cancel(UkgHttpRequest *req);
-extern bool ukg_http_done(UkgHttpRequest *req);
+extern void ukg_http_progress(void);
 extern int	ukg_http_attempts(UkgHttpRequest *req);
 extern const char *ukg_http_content_type(UkgHttpRequest *req);
 extern void ukg_http_release_body(UkgHttpRequest *req);
