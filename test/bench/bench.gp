@@ -1,6 +1,6 @@
 # bench.gp - the ukg_fdw benchmark chart (run by run_bench.sh)
 #   gnuplot -e "dir='test/bench/out'; out='test/bench/out/bench.png'" test/bench/bench.gp
-# Left: rows/s of each client at 0 ms (summary.tsv).  Right: count(*)
+# Left: rows/s of each client at 0 ms (chart.tsv).  Right: count(*)
 # speedup of prefetch N over prefetch 1 at 0 ms and 100 ms (prefetch.tsv).
 
 if (!exists("dir")) dir = 'test/bench/out'
@@ -21,12 +21,13 @@ set style fill solid 0.85 border -1
 set boxwidth 0.8
 set ylabel "rows/s"
 set yrange [0:*]
+set offsets 0, 0, graph 0.08, 0
 set format y "%.0s%c"
-set xtics rotate by -25 noenhanced
+set xtics rotate by -15 noenhanced
 set grid ytics
 unset key
-plot dir.'/summary.tsv' using 5:xticlabels(2) skip 1 lc rgb "#3b75af" notitle, \
-     '' using 0:5:(sprintf("%.0fk", $5/1000)) skip 1 with labels offset 0,0.8 notitle
+plot dir.'/chart.tsv' using 2:xticlabels(1) skip 1 lc rgb "#3b75af" notitle, \
+     '' using 0:2:(sprintf("%.0fk", $2/1000)) skip 1 with labels offset 0,0.8 notitle
 
 set title sprintf("count(*), page_size %d (%d pages): speedup of prefetch N over prefetch 1", small_page, records / small_page)
 set style data linespoints
@@ -34,11 +35,14 @@ set xlabel "prefetch"
 set ylabel "speedup (x)"
 set format y "%.1f"
 set xtics norotate (1, 2, 4, 8)
+set offsets 0, 0, 0, 0
 set logscale x 2
 set xrange [0.8:9.5]
 set yrange [0:*]
 set key top left
 plot dir.'/prefetch.tsv' using ($1 == 0 ? $2 : 1/0):8 skip 1 lw 2 pt 7 title "0 ms per request", \
      dir.'/prefetch.tsv' using ($1 == 100 ? $2 : 1/0):8 skip 1 lw 2 pt 5 title "100 ms per request", \
+     dir.'/prefetch.tsv' using ($1 == 100 ? $2 : 1/0):11 skip 1 lw 1 pt 4 dt 3 lc rgb "#2a9d8f" \
+        title "100 ms, curl fetching only (-Z, N parallel)", \
      x lc rgb "gray" dt 2 title "ideal (= prefetch)"
 unset multiplot

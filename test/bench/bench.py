@@ -40,6 +40,7 @@ import psycopg2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
 import etl  # noqa: E402  (FIELDS, to check the ETL's columns)
 
 PYTHON = "/usr/bin/python3"
@@ -214,7 +215,7 @@ class Bench:
                       for t in sorted({r[1] for r in typed})),
             "/".join(dropped) or "jsonb")
         proto = self.table(self.args.records, 0, None, None)
-        for name in ("person_fdw", "person_py"):
+        for name in ("person_fdw", "person_py", "person_copy"):
             self.sql("CREATE UNLOGGED TABLE bench.%s (LIKE %s)" % (name, proto))
 
     def server(self, n, delay):
@@ -246,7 +247,7 @@ class Bench:
         return self.tables[key]
 
     # -- one run of each kind --
-    def run_sql(self, sql, before_sql=None):
+    def run_sql(self, sql, before_sql=None, rows_from=None):
         if before_sql:
             self.sql(before_sql)
         conn = psycopg2.connect("")
@@ -255,7 +256,8 @@ class Bench:
             cur = conn.cursor()
             # the pid libpq got at connection start (what pg_backend_pid()
             # returns), so that the measured statement is the session's
-            # first: see README.md on the idle-stats interrupt
+            # first and no earlier statement's state (say, the idle-stats
+            # timeout it armed, which fires 10 s later) reaches into it
             pid = conn.get_backend_pid()
             start_status = proc_status(pid)
             sampler = Sampler(pid)
@@ -270,7 +272,10 @@ class Bench:
                 sampler.stop()
             c1 = self.sim.counters()
             status = proc_status(pid)
-            rows = result[0] if result else cur.rowcount
+            if rows_from:
+                rows = rows_from(result[0])
+            else:
+                rows = result[0] if result else cur.rowcount
         finally:
             conn.close()
         out = {"seconds": seconds, "rows": rows, "hwm_kb": status.get("VmHWM", -1),
@@ -295,6 +300,32 @@ class Bench:
         out.update(delta(c0, c1))
         out["floor_bytes"] = int(r["bytes"])
         out["floor_connections"] = int(r["connections"])
+        return out
+
+    def run_curl(self, n, delay, page_size, parallel):
+        """Transport only: curl fetching the same pages (1 .. n/page_size + 1,
+        the last one empty) with up to `parallel` transfers at once, no
+        parsing.  What the simulator and the loopback allow."""
+        pages = n // page_size + 1
+        url = "%s/personnel/v1/person-details?page=[1-%d]&per_Page=%d" % (
+            self.base_url(n, delay), pages, page_size)
+        cmd = ["curl", "-s", "-S", "-f", "-u", "svc_user:svc_pass",
+               "-H", "US-Customer-Api-Key: CUST1", "-H", "Accept: application/json",
+               "-o", "/dev/null", "-w", "%{size_download}\n"]
+        if parallel > 1:
+            cmd += ["-Z", "--parallel-max", str(parallel)]
+        cmd.append(url)
+        c0 = self.sim.counters()
+        t0 = time.monotonic()
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, check=False)
+        seconds = time.monotonic() - t0
+        c1 = self.sim.counters()
+        if done.returncode != 0:
+            raise RuntimeError("curl failed: %s" % done.stderr.strip())
+        out = {"seconds": seconds, "rows": n, "hwm_kb": None, "anon_kb": None,
+               "client_kb": None, "start_rss_kb": None}
+        out.update(delta(c0, c1))
         return out
 
     def run_etl(self, n, page_size):
@@ -415,6 +446,17 @@ def main():
         ("etl", "Python ETL (urllib+json+COPY)", lambda: b.run_etl(N, big_page)),
     ]
     if not quick:
+        def explain_rows(plan):
+            return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Actual Rows"]
+        plan += [
+            ("select_all", "FDW SELECT * discarded (info)",
+             lambda: b.run_sql("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT * FROM %s"
+                               % main_table, rows_from=explain_rows)),
+            ("local_insert", "local INSERT SELECT * (info)",
+             lambda: b.run_sql("INSERT INTO bench.person_copy SELECT * FROM bench.person_py",
+                               "TRUNCATE bench.person_copy")),
+        ]
+
         def gzipped(fn):
             b.sim.settings(gzip=True)
             try:
@@ -463,6 +505,8 @@ def main():
             t = b.table(N, delay, small_page, p)
             plan.append(((delay, p), "count(*) %d ms prefetch %d" % (delay, p),
                          lambda t=t: b.run_sql("SELECT count(*) FROM %s" % t)))
+            plan.append((("curl", delay, p), "curl fetch only %d ms parallel %d" % (delay, p),
+                         lambda delay=delay, p=p: b.run_curl(N, delay, small_page, p)))
         pf_res.update(b.measure(plan, reps))
 
     # 3. memory: N vs BIG records ---------------------------------------------
@@ -545,6 +589,11 @@ def main():
     say("  hwm MB = backend VmHWM (counts shared buffers it touched); anon MB = sampled peak "
         "RssAnon of the backend; client MB = peak RSS of the floor / the Python process")
     say("  (for the Python ETL, hwm MB is its COPY backend's)")
+    if "select_all" in main_res:
+        say("  info rows: 'SELECT * discarded' = EXPLAIN (ANALYZE, TIMING OFF) SELECT *, every "
+            "column converted, no insert;")
+        say("  'local INSERT' = INSERT INTO a second unlogged table SELECT * FROM the ETL's "
+            "loaded table: the insert alone, no HTTP or JSON")
     say()
     cnt, ins, py = (main_res[k]["seconds"] for k in ("count", "insert", "etl"))
     ratios = [
@@ -561,8 +610,9 @@ def main():
 
     say("prefetch: count(*), page_size %d, %d records (%d pages), median of %d"
         % (small_page, N, N // small_page, reps))
-    hdr = "%-8s %-9s %8s %9s %6s %6s %6s %9s" % (
-        "delay", "prefetch", "seconds", "rows/s", "reqs", "conns", "hwm MB", "speedup")
+    hdr = "%-8s %-9s %8s %9s %6s %6s %6s %9s %9s %8s %9s" % (
+        "delay", "prefetch", "seconds", "rows/s", "reqs", "conns", "hwm MB", "speedup",
+        "bound", "curl s", "curl spd")
     say(hdr)
     say("-" * len(hdr))
     pf_rows = []
@@ -571,14 +621,24 @@ def main():
         for p in prefetches:
             r = pf_res[(delay, p)]
             sp = ratio(base, r["seconds"])
-            pf_rows.append((delay, p, r, sp))
-            say("%-8s %-9d %8.3f %9s %6s %6s %6s %8.2fx" % (
+            # the best prefetch could do: hide all the delay, leaving the
+            # time the same scan takes at 0 ms
+            bound = min(p, ratio(base, pf_res[(0, p)]["seconds"])) if delay else float("nan")
+            c = pf_res[("curl", delay, p)]
+            csp = ratio(pf_res[("curl", delay, 1)]["seconds"], c["seconds"])
+            pf_rows.append((delay, p, r, sp, bound, c["seconds"], csp))
+            say("%-8s %-9d %8.3f %9s %6s %6s %6s %8.2fx %9s %8.3f %8.2fx" % (
                 "%d ms" % delay, p, r["seconds"], fmt_rate(r), r["requests"],
-                r["connections"], mb(r["hwm_kb"]), sp))
+                r["connections"], mb(r["hwm_kb"]), sp,
+                "%.2fx" % bound if bound == bound else "-", c["seconds"], csp))
             if r.get("error"):
                 say("    error: %s" % r["error"])
-    say("  (reqs beyond %d are requests past the end: the empty page plus speculative ones)"
+    say("  reqs beyond %d are requests past the end: the empty page plus speculative ones;"
         % (N // small_page))
+    say("  bound = min(prefetch, t(prefetch 1, this delay) / t(this prefetch, 0 ms)): the "
+        "speedup if prefetch hid all it can of the delay")
+    say("  curl = transport only: curl fetching the same %d pages with that many parallel "
+        "transfers, no parsing (curl spd: vs curl with 1)" % (N // small_page + 1))
     say()
 
     say("peak backend RSS, defaults (page_size %d); memory: median of %d runs, "
@@ -631,13 +691,18 @@ def main():
                 key, label, r["seconds"], r["rows"], fmt_rate(r), r["requests"], r["bytes"],
                 r["connections"], r["hwm_kb"], r["anon_kb"], r["client_kb"],
                 ratio(r["seconds"], floor_s)))
+    with open(os.path.join(args.out, "chart.tsv"), "w") as f:
+        f.write("label\trows_per_s\n")
+        for key, label, r in summary:
+            if key in ("floor", "count", "insert", "etl"):
+                f.write("\"%s\"\t%s\n" % (label, fmt_rate(r)))
     with open(os.path.join(args.out, "prefetch.tsv"), "w") as f:
         f.write("delay_ms\tprefetch\tseconds\trows_per_s\trequests\tconnections\thwm_kb"
-                "\tspeedup\n")
-        for delay, p, r, sp in pf_rows:
-            f.write("%d\t%d\t%.6f\t%s\t%s\t%s\t%s\t%.4f\n" % (
+                "\tspeedup\tbound\tcurl_seconds\tcurl_speedup\n")
+        for delay, p, r, sp, bound, cs, csp in pf_rows:
+            f.write("%d\t%d\t%.6f\t%s\t%s\t%s\t%s\t%.4f\t%.4f\t%.6f\t%.4f\n" % (
                 delay, p, r["seconds"], fmt_rate(r), r["requests"], r["connections"],
-                r["hwm_kb"], sp))
+                r["hwm_kb"], sp, bound, cs, csp))
     with open(os.path.join(args.out, "rss.tsv"), "w") as f:
         f.write("query\trecords\tseconds\trows_per_s\trequests\thwm_kb\tanon_kb\tshmem_kb\n")
         for kind, n, r in rss_rows:
