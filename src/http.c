@@ -716,7 +716,7 @@ ukg_http_status(UkgHttpRequest *req)
 /*
  * ukg_http_body
  *		The response body (NUL-terminated) and its length.  Owned by the
- *		request; valid until ukg_http_release_body or the owner's reset.
+ *		request; valid until ukg_http_cancel or the owner's reset.
  */
 const char *
 ukg_http_body(UkgHttpRequest *req, size_t *len)
@@ -729,16 +729,6 @@ const char *
 ukg_http_content_type(UkgHttpRequest *req)
 {
 	return req->content_type;
-}
-
-/*
- * ukg_http_release_body
- *		Free a completed request's resources early (keeps the struct).
- */
-void
-ukg_http_release_body(UkgHttpRequest *req)
-{
-	ukg_http_free(req);
 }
 
 /*
@@ -773,25 +763,6 @@ int
 ukg_http_attempts(UkgHttpRequest *req)
 {
 	return req->attempts;
-}
-
-/*
- * ukg_http_body_hash
- *		64-bit FNV-1a hash of the body, to detect a page identical to the
- *		one before.
- */
-uint64
-ukg_http_body_hash(UkgHttpRequest *req)
-{
-	uint64		h = UINT64CONST(0xcbf29ce484222325);
-	size_t		i;
-
-	for (i = 0; i < req->len; i++)
-	{
-		h ^= (unsigned char) req->body[i];
-		h *= UINT64CONST(0x100000001b3);
-	}
-	return h;
 }
 
 /*

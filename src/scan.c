@@ -94,7 +94,6 @@ typedef struct UkgScanState
 	int			page_size;
 	int			prefetch;		/* effective prefetch */
 	bool		limited;
-	char	   *desc;			/* request as shown by EXPLAIN */
 
 	/* request sets (IN fan-out) */
 	List	   *sets;			/* query strings */
@@ -117,7 +116,6 @@ typedef struct UkgScanState
 	/* the page being read */
 	UkgJsonPage *jpage;
 	UkgHttpRequest *cur_req;
-	int			cur_page;
 	bool		in_page;
 	size_t		prev_len;
 	uint64		prev_hash;
@@ -476,7 +474,6 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->relname = pstrdup(RelationGetRelationName(rel));
 	st->opts = ukg_get_options(RelationGetRelid(rel));
-	st->desc = strVal(list_nth(fsplan->fdw_private, UkgPrivRequest));
 	st->page_size = intVal(list_nth(fsplan->fdw_private, UkgPrivPageSize));
 	st->limited = intVal(list_nth(fsplan->fdw_private, UkgPrivLimited)) != 0;
 	st->prefetch = (st->limited || st->opts->paging == UKG_PAGING_NONE) ? 1 : st->opts->prefetch;
@@ -847,7 +844,6 @@ next_page(UkgScanState *st)
 
 	ukg_json_page_begin(st->jpage, body, len, page);
 	st->cur_req = req;
-	st->cur_page = page;
 	st->in_page = true;
 	st->retried_401 = false;
 	report_progress(st, false);

@@ -172,10 +172,8 @@ extern void ukg_http_cancel(UkgHttpRequest *req);
 extern void ukg_http_progress(void);
 extern int	ukg_http_attempts(UkgHttpRequest *req);
 extern const char *ukg_http_content_type(UkgHttpRequest *req);
-extern void ukg_http_release_body(UkgHttpRequest *req);
 extern void ukg_http_raise_status(UkgHttpRequest *req,
 								  const UkgRequestContext *ctx);
-extern uint64 ukg_http_body_hash(UkgHttpRequest *req);
 extern char *ukg_url_encode(const char *s);
 extern const char *ukg_curl_version(void);
 extern char *ukg_user_agent(void);
