@@ -198,7 +198,7 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 	url_ok = ukg_url_host(opts->base_url, &scheme, &host);
 	if (!url_ok)
 		emit(&out, "base_url", false, "The base URL is not an absolute URL.", NULL);
-	else if (pg_strncasecmp(host, "login.", 6) == 0)
+	else if (ukg_is_login_host(host))
 	{
 		url_ok = false;
 		emit(&out, "base_url", false,

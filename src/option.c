@@ -171,6 +171,17 @@ ukg_is_loopback(const char *host)
 }
 
 /*
+ * ukg_is_login_host
+ *		Is this UKG Pro's login host (login.ultipro.com and the like), which
+ *		the onboarding guide says is not the web service host?
+ */
+bool
+ukg_is_login_host(const char *host)
+{
+	return pg_strncasecmp(host, "login.", 6) == 0 && strstr(host, "ultipro") != NULL;
+}
+
+/*
  * ukg_url_host
  *		Split the scheme and the host out of an absolute URL.
  *
@@ -277,9 +288,7 @@ validate_url(const char *optname, const char *value)
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("option \"%s\" must use https", optname),
 				 errdetail("Plain http is accepted only for loopback hosts.")));
-	if (strcmp(optname, "base_url") == 0 &&
-		(pg_strncasecmp(host, "login.", 6) == 0) &&
-		strstr(host, "ultipro") != NULL)
+	if (strcmp(optname, "base_url") == 0 && ukg_is_login_host(host))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("\"%s\" is the UKG Pro login host, not a web service host", host),

@@ -119,6 +119,7 @@ extern char *ukg_column_json_key(Oid relid, AttrNumber attnum);
 extern bool ukg_host_allowed(const char *host);
 extern bool ukg_url_host(const char *url, char **scheme, char **host);
 extern bool ukg_is_loopback(const char *host);
+extern bool ukg_is_login_host(const char *host);
 
 /* in src/catalog.c */
 extern const UkgResourceDef *ukg_catalog_lookup(const char *name_or_path);
