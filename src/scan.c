@@ -700,10 +700,9 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 		if (q->filter->is_param && q->op == UKG_QUAL_EQ)
 			ukg_json_conv_set_param(st->conv, q->attnum, value, isnull);
 	}
+	/* no pushed qual gives one request set with an empty query string */
 	st->sets = ukg_build_query_params(st->pushed, values, isnulls, true, &empty);
-	if (st->pushed == NIL)
-		st->sets = list_make1(pstrdup(""));
-	if (empty || st->sets == NIL)
+	if (empty)
 		st->eof = true;
 	st->headers = ukg_auth_headers(st->opts, st->cred, &st->stats, false);
 	MemoryContextSwitchTo(old);
@@ -713,7 +712,7 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 }
 
 static void
-report_progress(UkgScanState *st, bool force)
+report_progress(UkgScanState *st)
 {
 	instr_time	now;
 	double		since;
@@ -723,7 +722,7 @@ report_progress(UkgScanState *st, bool force)
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, st->last_progress);
 	since = INSTR_TIME_GET_DOUBLE(now);
-	if (!force && since < ukg_progress_interval)
+	if (since < ukg_progress_interval)
 		return;
 	INSTR_TIME_SET_CURRENT(st->last_progress);
 	now = st->last_progress;
@@ -819,7 +818,7 @@ next_page(UkgScanState *st)
 	st->stats.pages++;
 	body = ukg_http_body(req, &len);
 	ct = ukg_http_content_type(req);
-	if (strstr(ct, "html") != NULL || !json_content_type(ct))
+	if (!json_content_type(ct))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
 				 errmsg("UKG API response for foreign table \"%s\", page %d, is not JSON",
@@ -846,7 +845,7 @@ next_page(UkgScanState *st)
 	st->cur_req = req;
 	st->in_page = true;
 	st->retried_401 = false;
-	report_progress(st, false);
+	report_progress(st);
 }
 
 static TupleTableSlot *
