@@ -17,7 +17,7 @@ OBJS = \
 PGFILEDESC = "ukg_fdw - foreign data wrapper for the UKG Pro REST APIs"
 
 EXTENSION = ukg_fdw
-DATA = ukg_fdw--0.1.0.sql
+DATA = ukg_fdw--0.1.0.sql ukg_fdw--0.1.0--0.2.0.sql
 
 CURL_CONFIG ?= curl-config
 PKG_CONFIG ?= pkg-config

@@ -26,7 +26,7 @@
 
 #include "ukg_catalog.h"
 
-#define UKG_FDW_VERSION "0.1.0"
+#define UKG_FDW_VERSION "0.2.0"
 
 /* Bounds and defaults of the tuning options */
 #define UKG_MAX_PAGE_SIZE			10000

@@ -37,7 +37,8 @@ ukg_free_port() {
 	"$UKG_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-UKG_PG_BIN=/usr/lib/postgresql/$UKG_PG_VERSION/bin
+UKG_PG_SYS_BIN=/usr/lib/postgresql/$UKG_PG_VERSION/bin
+UKG_PG_BIN=$UKG_PG_SYS_BIN
 export UKG_TMP=""
 UKG_SIM_PID=""
 UKG_CLUSTER_UP=""
@@ -59,12 +60,25 @@ ukg_teardown() {
 	UKG_TMP=""
 }
 
-# ukg_build [ASAN=1]
+# ukg_build [ASAN=1]: build in the tree, then install into a private copy of
+# the PostgreSQL installation under $UKG_TMP/pg.  PostgreSQL finds its share
+# and lib directories relative to its own binary, so the copy's server loads
+# this checkout's module and control file, and never one that another
+# checkout or test run installed system-wide meanwhile.
 ukg_build() {
 	log "building ukg_fdw $*"
 	make -C "$UKG_TOP" -s clean >/dev/null
 	make -C "$UKG_TOP" -s "$@" 2>&1 | (grep -E 'warning|error' || true)
-	make -C "$UKG_TOP" -s install "$@" >/dev/null
+	local sys_bin sys_share
+	sys_bin=$(cd "$UKG_PG_SYS_BIN/.." && pwd)
+	sys_share=$("$UKG_PG_SYS_BIN/pg_config" --sharedir)
+	mkdir -p "$UKG_TMP/pg$(dirname "$sys_bin")" "$UKG_TMP/pg$(dirname "$sys_share")"
+	cp -a "$sys_bin" "$UKG_TMP/pg$(dirname "$sys_bin")/"
+	cp -a "$sys_share" "$UKG_TMP/pg$(dirname "$sys_share")/"
+	make -C "$UKG_TOP" -s install DESTDIR="$UKG_TMP/pg" "$@" >/dev/null
+	UKG_PG_BIN=$UKG_TMP/pg$UKG_PG_SYS_BIN
+	[ "$("$UKG_PG_BIN/pg_config" --pkglibdir)" = "$UKG_TMP/pg$("$UKG_PG_SYS_BIN/pg_config" --pkglibdir)" ] \
+		|| { echo "the private PostgreSQL copy is not relocatable" >&2; return 1; }
 }
 
 # ukg_start_cluster [extra environment assignments for the server]
@@ -114,7 +128,11 @@ ukg_start_sim() {
 	export UKG_SIM_HTTPS=https://127.0.0.1:$UKG_SIM_HTTPS_PORT
 	export UKG_SIM_HTTP=http://127.0.0.1:$UKG_SIM_HTTP_PORT
 	export UKG_SIM_CONTROL=$UKG_SIM_HTTP
-	export UKG_SIMCTL="$UKG_PY $UKG_TOP/test/simctl.py"
+	# the server runs simctl (COPY ... FROM PROGRAM) as the postgres user, who
+	# may not be able to enter the checkout (a clone under /root, say)
+	cp "$UKG_TOP/test/simctl.py" "$UKG_TMP/simctl.py"
+	chmod 755 "$UKG_TMP/simctl.py"
+	export UKG_SIMCTL="$UKG_PY $UKG_TMP/simctl.py"
 }
 
 # ukg_setup [--asan]: everything.  The simulator starts first so that the
@@ -126,9 +144,9 @@ ukg_setup() {
 	trap ukg_teardown EXIT
 	trap 'exit 130' INT TERM
 	ukg_install_packages
-	ukg_build "${build_args[@]}"
 	UKG_TMP=$(mktemp -d /tmp/ukg_fdw_test.XXXXXX)
 	chmod 755 "$UKG_TMP"
+	ukg_build "${build_args[@]}"
 	ukg_start_sim
 	env=(UKG_SIM_CONTROL="$UKG_SIM_CONTROL" UKG_SIMCTL="$UKG_SIMCTL")
 	if [ ${#build_args[@]} -gt 0 ]; then

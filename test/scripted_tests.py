@@ -631,10 +631,35 @@ SELECT count(*) FROM oauth_people;
         check(s not in text, "secret %r... not in the server log" % s[:4])
 
 
+def load_test_modules():
+    """Import test/scripted_*.py: each registers more tests with @test and
+    may add to SECRETS.  They import this file as the module scripted_tests,
+    which is this same running module."""
+    import glob
+    import importlib
+    sys.modules.setdefault("scripted_tests", sys.modules[__name__])
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    for path in sorted(glob.glob(os.path.join(here, "scripted_*.py"))):
+        name = os.path.basename(path)[:-3]
+        if name != "scripted_tests":
+            importlib.import_module(name)
+    # the server-log check reads what every other test made the server log
+    TESTS.remove(no_secret_in_server_log_at_debug5)
+    TESTS.append(no_secret_in_server_log_at_debug5)
+
+
 def main():
+    load_test_modules()
     setup_database()
     passed = failed = 0
-    only = sys.argv[1:]
+    # names of tests to run, from the arguments or $UKG_SCRIPTED (comma or
+    # space separated); none: all of them
+    only = sys.argv[1:] or os.environ.get("UKG_SCRIPTED", "").replace(",", " ").split()
+    unknown = [name for name in only if name not in [fn.__name__ for fn in TESTS]]
+    if unknown:
+        print("unknown test(s): %s" % " ".join(unknown))
+        failed += len(unknown)
     for fn in TESTS:
         if only and fn.__name__ not in only:
             continue

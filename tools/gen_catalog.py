@@ -13,7 +13,9 @@ Usage (from anywhere; paths are relative to the repository root):
 
     /usr/bin/python3 tools/gen_catalog.py [--api-dir DIR] [--check]
 
---api-dir defaults to $UKG_API_DIR, else ../shared/ukg-api beside the repository.
+--api-dir defaults to $UKG_API_DIR, else tools/ukg-api in this repository
+(a copy of UKG's spec and the notes the generator reads, kept in the
+repository so that a clean clone can regenerate and check the catalog).
 --check regenerates in memory and exits 1 if either output is stale.
 
 The spec is the source of types, formats, parameters and summaries; the
@@ -795,7 +797,7 @@ def emit_doc(res, log, inputs):
     a("```")
     a("")
     a("Inputs are read from `--api-dir` (default `$UKG_API_DIR`, else "
-      "`../shared/ukg-api` beside the repository). Needs Debian's `python3-yaml`. The output is "
+      "`tools/ukg-api/` in this repository). Needs Debian's `python3-yaml`. The output is "
       "deterministic (no timestamps; resources ordered by schema then name). "
       "Inputs used for the current output:")
     a("")
@@ -1084,8 +1086,7 @@ def emit_doc(res, log, inputs):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--api-dir", default=os.environ.get(
-        "UKG_API_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                    "..", "..", "shared", "ukg-api")))
+        "UKG_API_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "ukg-api")))
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if the outputs are not up to date")
     ap.add_argument("-q", "--quiet", action="store_true",
