@@ -242,6 +242,20 @@ class PagingTests(SimTestCase):
     def test_default_page_size_is_10000(self):
         self.assertEqual(len(records("/n/10001" + EE_EMPLOYMENT)), 10000)
 
+    def test_quota_lockout_until_the_window_ends(self):
+        control("POST", "settings", {"quota_requests": 2, "quota_window_s": 1.5})
+        statuses = [get("/n/5" + PERSON).status for _ in range(4)]
+        self.assertEqual(statuses, [200, 200, 429, 429])
+        locked = get("/n/5" + PERSON)
+        self.assertEqual(locked.status, 429)
+        self.assertNotIn("Retry-After", locked.headers)
+        self.assertEqual(counters()["quota_rejections"], 3)
+        time.sleep(1.6)
+        self.assertEqual(get("/n/5" + PERSON).status, 200)
+        control("POST", "settings", {"quota_retry_after": True})
+        get("/n/5" + PERSON)
+        self.assertIn("Retry-After", get("/n/5" + PERSON).headers)
+
     def test_oversize_page_reject_setting(self):
         control("POST", "settings", {"oversize_page": "reject"})
         response = get("/n/20%s?per_Page=10001" % PERSON)

@@ -53,6 +53,7 @@ import collections
 import hashlib
 import http.server
 import json
+import math
 import os
 import re
 import secrets
@@ -89,6 +90,14 @@ DEFAULT_SETTINGS = {
     "token_omit_access_token": False,
     "token_type": "Bearer",
     "token_body": None,                 # raw text to answer 200 with instead
+    # a tenant quota as UKG counts it (FACTS.md: calls per window, "normally
+    # 1 minute", mostly without Retry-After): at most quota_requests data
+    # requests per fixed window of quota_window_s seconds, counted from the
+    # window's first request; past that every data request answers 429 until
+    # the window ends (a lockout).  0 turns the quota off.
+    "quota_requests": 0,
+    "quota_window_s": 60.0,
+    "quota_retry_after": False,         # send Retry-After with the 429
 }
 
 SETTING_CHECKS = {
@@ -102,6 +111,9 @@ SETTING_CHECKS = {
     "token_omit_access_token": lambda v: isinstance(v, bool),
     "token_type": lambda v: isinstance(v, str),
     "token_body": lambda v: v is None or isinstance(v, str),
+    "quota_requests": lambda v: type(v) is int and v >= 0,
+    "quota_window_s": lambda v: type(v) in (int, float) and v > 0,
+    "quota_retry_after": lambda v: isinstance(v, bool),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -342,6 +354,8 @@ class State:
             self.clients = {c["client_id"]: check_principal(c, CLIENT_FIELDS)
                             for c in DEFAULT_CLIENTS}
             self.faults = []
+            self.quota_started = None     # monotonic start of the quota window
+            self.quota_used = 0
             self.log = collections.deque(maxlen=LOG_ENTRIES)
             self.request_keys = collections.Counter()   # (target, raw, decoded) -> n
             self.counters = {
@@ -363,6 +377,7 @@ class State:
                 "sizes": collections.Counter(),
                 "bytes_sent": 0,
                 "max_in_flight": 0,
+                "quota_rejections": 0,                 # 429s of the quota
             }
             if tokens:
                 self.tokens.clear()
@@ -413,6 +428,23 @@ class State:
     def count_ignored(self, names):
         with self.lock:
             self.counters["ignored_params"].update(names)
+
+    def quota_wait(self):
+        """None if a data request fits the tenant quota (and is counted),
+        else the seconds until the current window ends."""
+        with self.lock:
+            limit = self.settings["quota_requests"]
+            if not limit:
+                return None
+            now = time.monotonic()
+            window = self.settings["quota_window_s"]
+            if self.quota_started is None or now >= self.quota_started + window:
+                self.quota_started, self.quota_used = now, 0
+            if self.quota_used < limit:
+                self.quota_used += 1
+                return None
+            self.counters["quota_rejections"] += 1
+            return self.quota_started + window - now
 
     def take_fault(self, path, query, is_data):
         """The rule that fires for this request, or None."""
@@ -617,7 +649,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if rule and rule.kind == "reset":
                 self.reset_connection()
                 return
-            if rule and rule.replaces_reply():
+            locked_out = state.quota_wait() if req.is_data else None
+            if locked_out is not None:
+                headers = ([("Retry-After", str(max(1, math.ceil(locked_out))))]
+                           if state.settings["quota_retry_after"] else [])
+                reply = Reply.json(429, {"message": "API calls quota exceeded! maximum admitted "
+                                                    "%d per %gs." % (state.settings["quota_requests"],
+                                                                     state.settings["quota_window_s"])},
+                                   headers=headers)
+            elif rule and rule.replaces_reply():
                 reply = rule.reply(self.sample_record(req))
             else:
                 reply = self.route(req, body)
