@@ -13,6 +13,7 @@ OBJS = \
 	src/option.o \
 	src/pushdown.o \
 	src/scan.o \
+	src/stats.o \
 	src/ukg_json.o
 PGFILEDESC = "ukg_fdw - foreign data wrapper for the UKG Pro REST APIs"
 

@@ -8,7 +8,8 @@
  * resource catalog), http.c (libcurl), ukg_json.c (json-c), auth.c (Basic
  * auth and OAuth tokens), scan.c (planner and executor), pushdown.c (quals
  * and LIMIT to query parameters), import.c (IMPORT FOREIGN SCHEMA) and
- * check.c (ukg_fdw_check and the other SQL helpers).
+ * check.c (ukg_fdw_check and the other SQL helpers), stats.c (shared
+ * memory: ukg_fdw_stats, ukg_fdw_activity and max_requests_per_minute).
  *
  * Copyright (c) 2026, ukg_fdw developers
  *
@@ -83,6 +84,9 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	/* shared memory, when preloaded (src/stats.c) */
+	ukg_shmem_init();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("ukg_fdw");

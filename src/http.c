@@ -57,6 +57,8 @@ struct UkgHttpRequest
 	char	   *post_body;		/* malloc'd; may hold secrets */
 	char	   *url;			/* palloc'd */
 	UkgHttpStats *stats;		/* where to count, or NULL */
+	Oid			serverid;		/* for max_requests_per_minute */
+	int			max_per_minute; /* 0: no shared rate limit */
 
 	/* settings copied from the options */
 	int			max_retries;
@@ -358,6 +360,10 @@ attach(UkgHttpRequest *req)
 	req->content_type[0] = '\0';
 	req->errbuf[0] = '\0';
 	req->attempts++;
+
+	/* data requests take their turn under max_requests_per_minute */
+	if (req->max_per_minute > 0 && req->post_body == NULL)
+		ukg_rate_limit_wait(req->serverid, req->max_per_minute, req->stats);
 	INSTR_TIME_SET_CURRENT(req->started);
 
 	mc = curl_multi_add_handle(ukg_multi, req->easy);
@@ -401,6 +407,8 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
 	req->max_retries = opts->max_retries;
 	req->max_retry_wait_ms = opts->max_retry_wait_ms;
 	req->max_size = (size_t) opts->max_response_size;
+	req->serverid = opts->serverid;
+	req->max_per_minute = opts->max_requests_per_minute;
 	req->cb.func = ukg_http_free;
 	req->cb.arg = req;
 	MemoryContextRegisterResetCallback(owner, &req->cb);
@@ -626,11 +634,13 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 {
 	for (;;)
 	{
+		ukg_stats_set_wait(req->stats, UKG_WAIT_REQUEST);
 		while (!req->done)
 		{
 			CHECK_FOR_INTERRUPTS();
 			pump(true);
 		}
+		ukg_stats_set_wait(req->stats, UKG_WAIT_NONE);
 		CHECK_FOR_INTERRUPTS();
 
 		/*
@@ -648,6 +658,9 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 		}
 
 		if (req->too_large)
+		{
+			ukg_stats_failure(req->stats, false, "GET %s: response larger than max_response_size",
+							  ctx->path);
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 ctx->relname
@@ -656,6 +669,7 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 					 errdetail("The response exceeded %zu bytes.", req->max_size),
 					 errhint("Lower page_size on the table, or raise max_response_size on server \"%s\".", ctx->server_name),
 					 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
+		}
 
 		if (req->result != CURLE_OK || status_retryable(req->status))
 		{
@@ -674,6 +688,7 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 						 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
 				if (req->stats)
 					req->stats->retries++;
+				ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
 				sleep_ms(wait);
 				attach(req);
 				continue;
@@ -686,6 +701,8 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 	{
 		const char *what = req->errbuf[0] ? req->errbuf : curl_easy_strerror(req->result);
 
+		ukg_stats_failure(req->stats, false, "%s %s: %s (after %d attempts)",
+						  ctx->is_token ? "POST" : "GET", ctx->path, what, req->attempts);
 		if (req->result == CURLE_PARTIAL_FILE)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
@@ -780,6 +797,10 @@ ukg_http_raise_status(UkgHttpRequest *req, const UkgRequestContext *ctx)
 
 	if (req->attempts > 1)
 		snprintf(attempts, sizeof(attempts), " after %d attempts", req->attempts);
+	ukg_stats_failure(req->stats, status == 429, "%s %s%s: HTTP status %ld%s",
+					  ctx->is_token ? "POST" : "GET", ctx->path,
+					  ctx->page > 0 ? psprintf(", page %d", ctx->page) : "",
+					  status, attempts);
 
 	switch (status)
 	{

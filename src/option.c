@@ -86,6 +86,7 @@ static const UkgOption ukg_options[] =
 	{"prefetch", ForeignServerRelationId, OPT_INT, 1, UKG_MAX_PREFETCH},
 	{"max_pages", ForeignServerRelationId, OPT_INT, 1, INT_MAX},
 	{"pushdown", ForeignServerRelationId, OPT_BOOL},
+	{"max_requests_per_minute", ForeignServerRelationId, OPT_INT, 0, UKG_MAX_REQUESTS_PER_MINUTE},
 
 	/* foreign table */
 	{"resource", ForeignTableRelationId, OPT_RESOURCE},
@@ -474,6 +475,8 @@ ukg_validate_options(List *options_list, Oid catalog)
 					 errhint("Only superusers can set this option, because it reads files on the database server.")));
 
 		validate_value(opt, def);
+		if (strcmp(opt->name, "max_requests_per_minute") == 0)
+			ukg_shmem_warn_rate_limit(def);
 	}
 }
 
@@ -587,6 +590,8 @@ ukg_get_server_options(ForeignServer *server)
 			opts->fdw_startup_cost = get_real_option(def);
 		else if (strcmp(name, "fdw_tuple_cost") == 0)
 			opts->fdw_tuple_cost = get_real_option(def);
+		else if (strcmp(name, "max_requests_per_minute") == 0)
+			opts->max_requests_per_minute = get_int_option(def, OPT_INT);
 	}
 
 	if (opts->base_url == NULL)

@@ -533,6 +533,8 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 	st->jpage = ukg_json_page_create(scan_cxt, st->relname, attnums == NIL);
 	INSTR_TIME_SET_CURRENT(st->started_at);
 	st->last_progress = st->started_at;
+	ukg_stats_scan_begin(&st->stats, st->opts, st->cred, RelationGetRelid(rel),
+						 st->relname, scan_cxt);
 }
 
 /*
@@ -816,6 +818,7 @@ next_page(UkgScanState *st)
 		ukg_http_raise_status(req, &ctx);
 
 	st->stats.pages++;
+	ukg_stats_scan_update(&st->stats, true);
 	body = ukg_http_body(req, &len);
 	ct = ukg_http_content_type(req);
 	if (!json_content_type(ct))
@@ -877,6 +880,8 @@ ukgIterateForeignScan(ForeignScanState *node)
 				ukg_json_page_values(st->jpage, st->conv, slot->tts_values, slot->tts_isnull);
 				MemoryContextSwitchTo(old);
 				st->stats.rows++;
+				if ((st->stats.rows & 255) == 0)
+					ukg_stats_scan_update(&st->stats, false);
 				return ExecStoreVirtualTuple(slot);
 			}
 			else
@@ -937,6 +942,7 @@ ukgEndForeignScan(ForeignScanState *node)
 	if (st == NULL)
 		return;
 	cancel_inflight(st, true);
+	ukg_stats_scan_end(&st->stats);
 	if (ukg_debug)
 		elog(DEBUG1, "ukg_fdw: foreign table \"%s\": %lld requests, %lld pages, %lld rows, %lld bytes, %lld retries",
 			 st->relname, (long long) st->stats.requests, (long long) st->stats.pages,
@@ -974,6 +980,8 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("UKG Bytes Received", NULL, st->stats.bytes, es);
 		if (es->costs && es->timing)
 			ExplainPropertyFloat("UKG HTTP Time", "ms", st->stats.http_ms, 3, es);
+		if (es->costs && es->timing && st->opts->max_requests_per_minute > 0)
+			ExplainPropertyFloat("UKG Rate Limit Wait", "ms", st->stats.rate_wait_ms, 3, es);
 	}
 }
 

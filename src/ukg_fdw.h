@@ -42,6 +42,7 @@
 #define UKG_DEFAULT_STARTUP_COST	500.0
 #define UKG_DEFAULT_TUPLE_COST		0.05
 #define UKG_DEFAULT_ROWS			1000.0
+#define UKG_MAX_REQUESTS_PER_MINUTE	1000000
 
 typedef enum UkgAuthMethod
 {
@@ -86,6 +87,7 @@ typedef struct UkgOptions
 	int			max_response_size;
 	double		fdw_startup_cost;
 	double		fdw_tuple_cost;
+	int			max_requests_per_minute;	/* 0: no shared rate limit */
 
 	/* server, overridable per table */
 	int			page_size;
@@ -157,6 +159,9 @@ typedef struct UkgHttpStats
 	int64		pages;			/* pages consumed */
 	int64		rows;			/* records returned */
 	double		http_ms;		/* time spent waiting on the network */
+	int64		http_errors;	/* requests that failed, other than 429 */
+	double		rate_wait_ms;	/* time waited for max_requests_per_minute */
+	struct UkgScanTracker *tracker; /* shared-memory reporting (stats.c) */
 } UkgHttpStats;
 
 extern UkgHttpRequest *ukg_http_start(const UkgOptions *opts,
@@ -236,6 +241,28 @@ extern bool ukg_qual_pushable(PlannerInfo *root, RelOptInfo *baserel,
 extern List *ukg_build_query_params(List *pushed, List *values, List *isnulls,
 									bool encode, bool *empty);
 extern char *ukg_describe_pushed(List *pushed);
+
+/* in src/stats.c */
+typedef enum UkgWaitKind
+{
+	UKG_WAIT_NONE,
+	UKG_WAIT_REQUEST,			/* a request to UKG is in flight */
+	UKG_WAIT_BACKOFF,			/* sleeping before a retry */
+	UKG_WAIT_RATE_LIMIT			/* waiting for max_requests_per_minute */
+} UkgWaitKind;
+
+extern void ukg_shmem_init(void);
+extern void ukg_shmem_warn_rate_limit(DefElem *def);
+extern void ukg_stats_scan_begin(UkgHttpStats *stats, const UkgOptions *opts,
+								 const UkgCredentials *cred, Oid relid,
+								 const char *relname, MemoryContext cxt);
+extern void ukg_stats_scan_update(UkgHttpStats *stats, bool publish);
+extern void ukg_stats_scan_end(UkgHttpStats *stats);
+extern void ukg_stats_set_wait(UkgHttpStats *stats, UkgWaitKind wait);
+extern void ukg_stats_failure(UkgHttpStats *stats, bool throttled,
+							  const char *fmt,...) pg_attribute_printf(3, 4);
+extern void ukg_rate_limit_wait(Oid serverid, int per_minute,
+								UkgHttpStats *stats);
 
 /* in src/scan.c */
 extern void ukg_fill_routine(FdwRoutine *routine);

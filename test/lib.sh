@@ -77,11 +77,15 @@ ukg_build() {
 	cp -a "$sys_share" "$UKG_TMP/pg$(dirname "$sys_share")/"
 	make -C "$UKG_TOP" -s install DESTDIR="$UKG_TMP/pg" "$@" >/dev/null
 	UKG_PG_BIN=$UKG_TMP/pg$UKG_PG_SYS_BIN
+	export UKG_PG_BIN
 	[ "$("$UKG_PG_BIN/pg_config" --pkglibdir)" = "$UKG_TMP/pg$("$UKG_PG_SYS_BIN/pg_config" --pkglibdir)" ] \
 		|| { echo "the private PostgreSQL copy is not relocatable" >&2; return 1; }
 }
 
 # ukg_start_cluster [extra environment assignments for the server]
+# The cluster preloads ukg_fdw (shared memory: statistics, activity, the
+# shared rate limit); UKG_PRELOAD='' starts one without it.  With --asan the
+# server's environment LD_PRELOADs libasan, which the preloaded module needs.
 ukg_start_cluster() {
 	chown postgres: "$UKG_TMP"
 	export PGPORT
@@ -99,6 +103,7 @@ log_line_prefix = '%m [%p] '
 max_connections = 40
 shared_buffers = 64MB
 fsync = off
+shared_preload_libraries = '${UKG_PRELOAD-ukg_fdw}'
 CONF
 	runuser -u postgres -- env "$@" "$UKG_PG_BIN/pg_ctl" -D "$UKG_TMP/data" \
 		-l "$UKG_TMP/server.log" -w start >/dev/null
@@ -154,6 +159,8 @@ ukg_setup() {
 		gcc -shared -fPIC -o "$UKG_TMP/nonls.so" "$UKG_TOP/test/asan/nonls.c"
 		env+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so):$UKG_TMP/nonls.so"
 			ASAN_OPTIONS="detect_leaks=0:log_path=$UKG_TMP/asan")
+		# for tests that start a cluster of their own (scripted_ops.py)
+		export UKG_ASAN_ENV="${env[*]: -2}"
 	fi
 	ukg_start_cluster "${env[@]}"
 }
