@@ -9,6 +9,7 @@ second, throwaway cluster from the same private installation without it.
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 
@@ -289,14 +290,16 @@ def run_as_postgres(args, **kw):
 
 
 @test
-def without_preloading_views_fail_and_scans_work():
+def bounds_and_without_preloading_in_a_second_cluster():
+    """A throwaway cluster from the same private installation: first
+    preloaded with the smallest shared memory (one server, one scan slot),
+    then restarted without preloading."""
     bindir = os.environ["UKG_PG_BIN"]
-    base = os.path.join(TMP, "nopreload")
+    base = os.path.join(TMP, "ops_cluster")
     data = os.path.join(base, "data")
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)
     shutil.chown(base, "postgres")
-    import socket
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = str(s.getsockname()[1])
@@ -306,25 +309,56 @@ def without_preloading_views_fail_and_scans_work():
     with open(os.path.join(data, "postgresql.conf"), "a") as f:
         f.write("port = %s\nlisten_addresses = ''\nunix_socket_directories = '%s'\n"
                 "ukg_fdw.allowed_hosts = '127.0.0.1, localhost'\nfsync = off\n"
-                "shared_buffers = 16MB\nmax_connections = 10\n" % (port, base))
+                "shared_buffers = 16MB\nmax_connections = 10\n"
+                "shared_preload_libraries = 'ukg_fdw'\n"
+                "ukg_fdw.max_servers = 1\nukg_fdw.max_live_scans = 1\n" % (port, base))
     # under --asan the module needs libasan preloaded, as in test/lib.sh
-    r = run_as_postgres(["env"] + os.environ.get("UKG_ASAN_ENV", "").split() +
-                        [bindir + "/pg_ctl", "-D", data, "-l", os.path.join(base, "log"),
-                         "-w", "start"])
+    env = ["env"] + os.environ.get("UKG_ASAN_ENV", "").split()
+    pg_ctl = env + [bindir + "/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w"]
+
+    def q(sql, check_ok=True):
+        return psql(sql, db="postgres", check_ok=check_ok,
+                    env={"PGHOST": base, "PGPORT": port})
+
+    r = run_as_postgres(pg_ctl + ["start"])
     check(r.returncode == 0, "second cluster starts: " + r.stderr)
     try:
-        def q(sql, check_ok=True):
-            return psql(sql, db="postgres", check_ok=check_ok,
-                        env={"PGHOST": base, "PGPORT": port})
-        _, out, _ = q("SHOW shared_preload_libraries;")
-        check(out == "", "nothing preloaded: %r" % out)
         q("""
 CREATE EXTENSION ukg_fdw;
-CREATE SERVER s FOREIGN DATA WRAPPER ukg_fdw OPTIONS (base_url '{https}', ca_file '{ca}');
+CREATE SERVER s FOREIGN DATA WRAPPER ukg_fdw
+  OPTIONS (base_url '{https}', ca_file '{ca}', max_requests_per_minute '6000');
+CREATE SERVER s2 FOREIGN DATA WRAPPER ukg_fdw
+  OPTIONS (base_url '{https}', ca_file '{ca}', max_requests_per_minute '6000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s
   OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s2
+  OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
 CREATE FOREIGN TABLE p (employee_id text) SERVER s OPTIONS (resource 'person-details');
+CREATE FOREIGN TABLE p2 (employee_id text) SERVER s2 OPTIONS (resource 'person-details');
 """.format(https=HTTPS, ca=CA_FILE))
+        sim_reset()
+        _, out, _ = q("SELECT count(*) FROM p;")
+        check(out == "1000", "the one rate-limited server works: %r" % out)
+        rc, _, err = q("SELECT count(*) FROM p2;", check_ok=False)
+        check(rc != 0 and sqlstate(err) == "53400" and "ukg_fdw.max_servers" in err,
+              "a second rate-limited server is refused, naming the setting: " + err)
+        # two scans live at once, one slot: the second runs unseen
+        _, out, _ = q("SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM p);")
+        check(out == "2000", "a scan without an activity slot still works: %r" % out)
+        _, out, _ = q("SELECT rows FROM ukg_fdw_stats WHERE server_name = 's';")
+        check(out == "3000", "and is counted: %r" % out)
+
+        # restart without preloading
+        q("ALTER SERVER s OPTIONS (DROP max_requests_per_minute);"
+          "ALTER SERVER s2 OPTIONS (DROP max_requests_per_minute);")
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            f.write("shared_preload_libraries = ''\n")
+        r = run_as_postgres(pg_ctl + ["restart"])
+        if r.returncode != 0:
+            with open(os.path.join(base, "log")) as f:
+                raise Failure("restart failed: " + r.stderr + f.read()[-2000:])
+        _, out, _ = q("SHOW shared_preload_libraries;")
+        check(out == "", "nothing preloaded: %r" % out)
         for sql, what in (("SELECT * FROM ukg_fdw_stats;", "ukg_fdw_stats"),
                           ("SELECT * FROM ukg_fdw_activity;", "ukg_fdw_activity"),
                           ("SELECT ukg_fdw_stats_reset();", "ukg_fdw_stats_reset")):
