@@ -47,11 +47,12 @@ def stats_count_a_scan_of_another_session():
     _, out, _ = psql("SELECT count(*) FROM ops_people;")
     check(out == "1000", "the scan returns every row: %r" % out)
     data_requests = counters()["data_requests"]
+    check(data_requests >= 5, "the simulator saw the five requests: %d" % data_requests)
     # another session sees its counts
     out = stats_row("ops_srv")
-    check(out == "%d|5|1000|t|0|0|0|0|t||f|postgres|t" % data_requests,
+    check(out == "5|5|1000|t|0|0|0|0|t||f|postgres|t",
           "requests, pages, rows, bytes, no 429/errors/retries/tokens, HTTP time, "
-          "no last error, the mapping's user: %r (sim saw %d requests)" % (out, data_requests))
+          "no last error, the mapping's user: %r" % out)
 
     # a 429 and a retry, then a failure that becomes the last error
     sim_reset()
@@ -138,7 +139,8 @@ CREATE FOREIGN TABLE ops_slow_people (employee_id text)
         for _ in range(100):
             _, out, _ = psql("SELECT pid, database = current_database(), server_name, "
                              "foreign_table, usename, started IS NOT NULL, pages, rows, "
-                             "bytes > 0, retries, wait FROM ukg_fdw_activity;")
+                             "bytes > 0, retries, wait FROM ukg_fdw_activity "
+                             "WHERE pid = %s;" % pid)
             if out and int(out.split("|")[6]) >= 3 and out.endswith("|request"):
                 seen = out
                 break
@@ -156,7 +158,7 @@ CREATE FOREIGN TABLE ops_slow_people (employee_id text)
           "rows and bytes of the pages read, no retries: %r" % seen)
     check(f[10] == "request", "waiting on a request to UKG: %r" % seen)
     check(out.strip() == "1000", "the scan returns every row: %r %s" % (out, err))
-    _, out, _ = psql("SELECT count(*) FROM ukg_fdw_activity;")
+    _, out, _ = psql("SELECT count(*) FROM ukg_fdw_activity WHERE pid = %s;" % pid)
     check(out == "0", "the finished scan is gone from ukg_fdw_activity: %r" % out)
 
 
@@ -184,7 +186,7 @@ def activity_shows_backoff_wait():
             p.communicate()
         psql("ALTER SERVER ops_srv OPTIONS (SET max_retry_wait '1s');")
     check(seen == "backoff|1", "a retry sleep shows as backoff: %r" % seen)
-    _, out, _ = psql("SELECT count(*) FROM ukg_fdw_activity;")
+    _, out, _ = psql("SELECT count(*) FROM ukg_fdw_activity WHERE pid = %s;" % pid)
     check(out == "0", "a cancelled scan frees its slot: %r" % out)
 
 
@@ -200,7 +202,7 @@ def two_scans(table):
 
 @test
 def shared_rate_limit_avoids_429s_for_two_concurrent_scans():
-    # the tenant admits 5 data requests per 1 s window, then locks out
+    # the tenant admits 6 data requests per 3 s window, then locks out
     psql("""
 DROP SERVER IF EXISTS ops_rl CASCADE;
 CREATE SERVER ops_rl FOREIGN DATA WRAPPER ukg_fdw
@@ -213,15 +215,16 @@ CREATE FOREIGN TABLE ops_rl_people (employee_id text)
 
     # without the limit the two scans overrun the quota (so the test can fail)
     sim_reset()
-    settings(quota_requests=5, quota_window_s=1.0)
+    settings(quota_requests=6, quota_window_s=3.0)
     two_scans("ops_rl_people")
     before = counters()["quota_rejections"]
     check(before > 0, "without a limit the quota rejects requests: %d" % before)
 
-    # with it, all requests of both backends are spaced: 3 per second
+    # with it, the requests of both backends are spaced 0.6 s apart: at most
+    # 5 (6 with jitter) fall in any 3 s window
     sim_reset()
-    settings(quota_requests=5, quota_window_s=1.0)
-    psql("ALTER SERVER ops_rl OPTIONS (ADD max_requests_per_minute '180');")
+    settings(quota_requests=6, quota_window_s=3.0)
+    psql("ALTER SERVER ops_rl OPTIONS (ADD max_requests_per_minute '100');")
     psql("SELECT ukg_fdw_stats_reset();")
     outs = two_scans("ops_rl_people")
     c = counters()
