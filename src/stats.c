@@ -43,6 +43,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/ipc.h"
@@ -646,6 +647,8 @@ ukg_stats_failure(UkgHttpStats *stats, bool throttled, const char *fmt,...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* never cut a multibyte character in two */
+	buf[pg_mbcliplen(buf, strlen(buf), sizeof(buf) - 1)] = '\0';
 	publish(t, buf);
 }
 
