@@ -872,5 +872,78 @@ def main():
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------------------
+# Request smuggling and connection ids (security tests, #14)
+# ---------------------------------------------------------------------------
+
+def raw_send(data):
+    """Send raw bytes on a new plain-HTTP connection; read until it closes
+    (the last request sent must say Connection: close)."""
+    sock = socket.create_connection(("127.0.0.1", SIM["http_port"]), timeout=30)
+    try:
+        sock.sendall(data)
+        received = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return received
+            received += chunk
+    finally:
+        sock.close()
+
+
+def raw_request(path, extra=b"", close=True):
+    auth = "".join("%s: %s\r\n" % item for item in SVC.items()).encode()
+    return (b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + (b"Connection: close\r\n" if close else b"") + auth + extra + b"\r\n")
+
+
+class SmugglingTests(SimTestCase):
+    def test_clean_request_counts_no_stray_cr_lf(self):
+        raw_send(raw_request("/n/2" + PERSON, b"User-Agent: ukg_fdw/0.2.0 job-1\r\n"))
+        seen = counters()
+        self.assertEqual(seen["requests_total"], 1)
+        self.assertEqual(seen["header_lines_with_cr_lf"], 0)
+
+    def test_bare_lf_and_cr_in_header_lines_are_counted(self):
+        raw_send(raw_request("/n/2" + PERSON,
+                             b"User-Agent: x\nX-Injected: 1\r\nX-Other: a\rb\r\n"))
+        seen = counters()
+        self.assertEqual(seen["requests_total"], 1)
+        # "User-Agent: x\n" ends in a bare LF; "X-Other: a\rb" holds a bare CR
+        self.assertEqual(seen["header_lines_with_cr_lf"], 2)
+
+    def test_crlf_smuggled_request_is_a_second_request(self):
+        # a header value with CRLF CRLF ends the first request; the rest is
+        # read as another request on the same connection, with the headers
+        # (Authorization included) that followed the injected value
+        smuggled = (b"User-Agent: ukg_fdw/0.2.0 x\r\n\r\nGET /n/2" + COMPENSATION.encode()
+                    + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    + "".join("%s: %s\r\n" % item for item in SVC.items()).encode())
+        raw_send(raw_request("/n/2" + PERSON, smuggled, close=False))
+        seen = counters()
+        self.assertEqual(seen["requests_total"], 2)
+        self.assertEqual(seen["paths"], {PERSON: 1, COMPENSATION: 1})
+        log = control("GET", "log?last=2")
+        self.assertEqual(log[0]["connection"], log[1]["connection"])
+
+    def test_control_requests_are_not_counted(self):
+        control("GET", "counters")
+        self.assertEqual(counters()["requests_total"], 0)
+
+    def test_connection_ids_in_the_log(self):
+        conn = connect()
+        try:
+            for _ in range(2):
+                self.assertEqual(request("GET", "/n/2" + PERSON, SVC, conn=conn).status, 200)
+        finally:
+            conn.close()
+        self.assertEqual(get("/n/2" + PERSON).status, 200)
+        log = control("GET", "log?last=3")
+        ids = [entry["connection"] for entry in log]
+        self.assertEqual(ids[0], ids[1])
+        self.assertNotEqual(ids[1], ids[2])
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -334,6 +334,30 @@ def check_principal(spec, required, optional=()):
     return dict(spec, deny=set(deny))
 
 
+def stray_cr_lf(line):
+    """Does a raw line (bytes, as read, with its terminator) hold a CR or LF
+    besides a final CRLF?"""
+    body = line[:-2] if line.endswith(b"\r\n") else line[:-1] if line.endswith(b"\n") else line
+    return b"\r" in body or b"\n" in body or (line.endswith(b"\n") and not line.endswith(b"\r\n"))
+
+
+class LineRecorder:
+    """Wraps a handler's rfile while the header block is read, keeping the
+    raw lines (http.client.parse_headers reads them with readline)."""
+
+    def __init__(self, fp):
+        self.fp = fp
+        self.lines = []
+
+    def readline(self, *args):
+        line = self.fp.readline(*args)
+        self.lines.append(line)
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self.fp, name)
+
+
 class State:
     """Everything the handlers share, behind one lock."""
 
@@ -378,6 +402,8 @@ class State:
                 "bytes_sent": 0,
                 "max_in_flight": 0,
                 "quota_rejections": 0,                 # 429s of the quota
+                "requests_total": 0,                   # every non-control request
+                "header_lines_with_cr_lf": 0,          # raw lines with a stray CR/LF
             }
             if tokens:
                 self.tokens.clear()
@@ -405,6 +431,7 @@ class State:
         with self.lock:
             self.next_request += 1
             c = self.counters
+            c["requests_total"] += 1
             c["requests"][req.raw_key] += 1
             c["requests_decoded"][req.decoded_key] += 1
             c["paths"][req.path] += 1
@@ -424,6 +451,15 @@ class State:
             self.counters["status_counts"][str(entry["status"])] += 1
             self.counters["bytes_sent"] += entry["bytes"]
             self.log.append(entry)
+
+    def count_raw_header_lines(self, lines):
+        """Count the raw request and header lines that hold a CR or LF other
+        than their CRLF terminator (a bare CR inside, or a bare LF ending):
+        what a client that lets CR or LF into a header value sends."""
+        bad = sum(1 for line in lines if stray_cr_lf(line))
+        if bad:
+            with self.lock:
+                self.counters["header_lines_with_cr_lf"] += bad
 
     def count_ignored(self, names):
         with self.lock:
@@ -619,6 +655,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              % (self.server.listener, self.connection_id, fmt % args))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self.serve()
+
+    def parse_request(self):
+        """Parse as usual, counting raw lines with a stray CR or LF (the
+        request line and the header lines; control requests excepted)."""
+        rfile = self.rfile
+        recorder = self.rfile = LineRecorder(rfile)
+        try:
+            return super().parse_request()
+        finally:
+            self.rfile = rfile
+            if not getattr(self, "path", "").startswith("/_control/"):
+                self.state.count_raw_header_lines([self.raw_requestline] + recorder.lines)
 
     # -- dispatch --
     def serve(self):
