@@ -44,6 +44,44 @@ PG_FUNCTION_INFO_V1(ukg_fdw_validator);
 
 void		_PG_init(void);
 
+/* Longest ukg_fdw.user_agent_suffix accepted */
+#define UKG_MAX_UA_SUFFIX	256
+
+/*
+ * check_user_agent_suffix
+ *		GUC check hook of ukg_fdw.user_agent_suffix: printable ASCII only
+ *		(no CR, LF or other control character, which would let the value end
+ *		the User-Agent header and start another header or request), and at
+ *		most UKG_MAX_UA_SUFFIX bytes.  The value is not repeated in the
+ *		message.
+ */
+static bool
+check_user_agent_suffix(char **newval, void **extra, GucSource source)
+{
+	const unsigned char *p;
+
+	if (*newval == NULL)
+		return true;
+	for (p = (const unsigned char *) *newval; *p; p++)
+	{
+		if (*p < 0x20 || *p >= 0x7F)
+		{
+			GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+			GUC_check_errmsg("invalid value for parameter \"ukg_fdw.user_agent_suffix\"");
+			GUC_check_errdetail("The value may contain only printable ASCII characters; control characters such as carriage return and line feed are not allowed.");
+			return false;
+		}
+	}
+	if (strlen(*newval) > UKG_MAX_UA_SUFFIX)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("invalid value for parameter \"ukg_fdw.user_agent_suffix\"");
+		GUC_check_errdetail("The value is longer than %d bytes.", UKG_MAX_UA_SUFFIX);
+		return false;
+	}
+	return true;
+}
+
 void
 _PG_init(void)
 {
@@ -59,12 +97,12 @@ _PG_init(void)
 
 	DefineCustomStringVariable("ukg_fdw.user_agent_suffix",
 							   "Text appended to ukg_fdw's User-Agent header.",
-							   "Lets UKG-side logs tell jobs apart.",
+							   "Lets UKG-side logs tell jobs apart.  Printable ASCII only.",
 							   &ukg_user_agent_suffix,
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   check_user_agent_suffix, NULL, NULL);
 
 	DefineCustomIntVariable("ukg_fdw.progress_interval",
 							"Seconds between progress messages of long scans (0 turns them off).",
@@ -121,6 +159,7 @@ ukg_fdw_validator(PG_FUNCTION_ARGS)
 	List	   *options_list = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
 
-	ukg_validate_options(options_list, catalog);
+	ukg_validate_options(options_list, catalog,
+						 fcinfo->flinfo ? fcinfo->flinfo->fn_oid : InvalidOid);
 	PG_RETURN_VOID();
 }

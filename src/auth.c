@@ -161,6 +161,33 @@ append_form(StringInfo buf, const char *name, const char *value)
 }
 
 /*
+ * check_token_url
+ *		Check token_url again when it is used, as scans check base_url: its
+ *		host must still be allowed by ukg_fdw.allowed_hosts (which may have
+ *		changed since the server was created), and it must use https unless
+ *		the host is a loopback address.  Raised before any request, so the
+ *		client secret never goes to a host that is no longer allowed.
+ */
+static void
+check_token_url(UkgOptions *opts)
+{
+	char	   *scheme;
+	char	   *host;
+
+	if (!ukg_url_host(opts->token_url, &scheme, &host) || !ukg_host_allowed(host))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("token_url host of server \"%s\" is not allowed by ukg_fdw.allowed_hosts",
+						opts->server_name),
+				 errhint("A superuser can add the host to the ukg_fdw.allowed_hosts setting.")));
+	if (strcmp(scheme, "https") != 0 &&
+		!(strcmp(scheme, "http") == 0 && ukg_is_loopback(host)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("token_url of server \"%s\" must use https", opts->server_name)));
+}
+
+/*
  * fetch_token
  *		POST the client credentials grant to token_url and store the token
  *		in entry.
@@ -184,6 +211,8 @@ fetch_token(UkgOptions *opts, UkgCredentials *cred, TokenEntry *entry,
 	int			expires_in;
 	char	   *error;
 	TimestampTz now;
+
+	check_token_url(opts);
 
 	initStringInfo(&form);
 	append_form(&form, "grant_type", "client_credentials");
@@ -217,6 +246,16 @@ fetch_token(UkgOptions *opts, UkgCredentials *cred, TokenEntry *entry,
 						opts->server_name),
 				 errdetail("%s", error),
 				 errhint("Check token_url on the server: it must be the Generate Token URL of the UKG Developer Console followed by \"/oauth/token\".")));
+	/* the token goes into a header: no CR, LF or other control character */
+	if (token[0] == '\0' || ukg_has_control_char(token))
+	{
+		explicit_bzero(token, strlen(token));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
+				 errmsg("invalid response from the UKG token endpoint of server \"%s\"",
+						opts->server_name),
+				 errdetail("The access_token is empty or contains a control character.")));
+	}
 	if (token_type && pg_strcasecmp(token_type, "bearer") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_REPLY),
@@ -294,6 +333,8 @@ ukg_auth_headers(UkgOptions *opts, UkgCredentials *cred, UkgHttpStats *stats,
 	List	   *headers = NIL;
 
 	ukg_check_credentials(opts, cred);
+	/* the requests that carry these headers use this mapping's connections */
+	opts->umid = cred->umid;
 	headers = lappend(headers, pstrdup("Accept: application/json"));
 
 	if (opts->auth_method == UKG_AUTH_BASIC)

@@ -3,9 +3,15 @@
  * http.c
  *		  HTTP transport of ukg_fdw: the only file that includes libcurl.
  *
- * All transfers go through one curl multi handle per backend, so that
- * connections and TLS sessions are reused across pages and across scans,
- * and so that a scan can keep several page requests in flight (prefetch).
+ * Transfers go through a pool per user mapping (UkgConnPool, keyed by the
+ * mapping's OID as postgres_fdw keys its connections): a curl multi handle,
+ * whose connection cache holds the keep-alive connections, a share handle
+ * for the DNS and TLS session caches, and idle easy handles.  Connections
+ * and TLS sessions are reused across pages and across scans of the same
+ * mapping, and a scan can keep several page requests in flight (prefetch);
+ * but a connection opened with one mapping's credentials never carries a
+ * request of another, so no response can be read under another user's
+ * credentials.
  *
  * Rules this file keeps:
  * - Never ereport from inside a curl callback.  Callbacks record what went
@@ -21,6 +27,8 @@
  *   Header lists are zeroed before they are freed.
  * - TLS peer and host verification are always on; redirects are never
  *   followed; only http and https are allowed.
+ * - No header, URL or form body with a control character is ever handed to
+ *   curl (the validator rejects them in options; this is the second line).
  *
  * Copyright (c) 2026, ukg_fdw developers
  *
@@ -37,7 +45,10 @@
 #include "pgstat.h"
 #include "portability/instr_time.h"
 #include "storage/latch.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #if PG_VERSION_NUM >= 140000
 #include "utils/wait_event.h"
 #endif
@@ -47,11 +58,33 @@
 /* Longest a single wait lasts before interrupts are checked again */
 #define UKG_POLL_MS		100
 
-/* Idle easy handles kept for reuse */
+/* Idle easy handles kept for reuse, per pool */
 #define UKG_HANDLE_POOL	16
+
+/* Pools kept while idle; beyond this the least recently used idle go */
+#define UKG_MAX_IDLE_POOLS	8
+
+/*
+ * The connections of one user mapping.  Entries live in a backend-local
+ * hash in TopMemoryContext; an entry is never removed while a request uses
+ * it (nrequests > 0), so requests may point to it.
+ */
+typedef struct UkgConnPool
+{
+	Oid			umid;			/* hash key: user mapping OID */
+	CURLM	   *multi;			/* its connection cache: keep-alive, HTTP/2 */
+	CURLSH	   *share;			/* DNS and TLS session caches */
+	CURL	   *idle[UKG_HANDLE_POOL];
+	int			nidle;
+	int			nrequests;		/* requests holding an easy handle */
+	bool		invalid;		/* mapping changed: close once idle */
+	uint32		mapping_hash;	/* syscache hash value, for invalidation */
+	uint64		last_used;
+} UkgConnPool;
 
 struct UkgHttpRequest
 {
+	UkgConnPool *pool;			/* the user mapping's pool */
 	CURL	   *easy;			/* NULL once released */
 	struct curl_slist *headers; /* malloc'd by curl; may hold secrets */
 	char	   *post_body;		/* malloc'd; may hold secrets */
@@ -84,45 +117,161 @@ struct UkgHttpRequest
 	MemoryContextCallback cb;
 };
 
-static CURLM *ukg_multi = NULL;
+static bool curl_ready = false;
+static HTAB *conn_pools = NULL;
+static uint64 pool_clock = 0;
 static uint32 ukg_wait_event = PG_WAIT_EXTENSION;
-static CURLSH *ukg_share = NULL;
-static CURL *handle_pool[UKG_HANDLE_POOL];
-static int	handle_pool_len = 0;
 
 static void ukg_http_free(void *arg);
+static void pool_close(UkgConnPool *pool);
+
+/*
+ * pool_invalidate
+ *		Syscache callback: a user mapping changed or was dropped.  Its pool
+ *		is closed (at once if idle, else when its last request ends), so a
+ *		mapping OID reused by a later mapping never inherits connections.
+ */
+static void
+pool_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	UkgConnPool *pool;
+
+	if (conn_pools == NULL)
+		return;
+	hash_seq_init(&scan, conn_pools);
+	while ((pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue != 0 && pool->mapping_hash != hashvalue)
+			continue;
+		pool->invalid = true;
+		if (pool->nrequests == 0)
+			pool_close(pool);
+	}
+}
 
 /*
  * ensure_curl
- *		Set up libcurl, the backend's multi handle and its share handle.
- *		They live as long as the backend.
+ *		Set up libcurl and the hash of connection pools.  They live as long
+ *		as the backend.
  */
 static void
 ensure_curl(void)
 {
-	if (ukg_multi != NULL)
+	HASHCTL		ctl;
+
+	if (curl_ready)
 		return;
 	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
-	ukg_share = curl_share_init();
-	if (ukg_share)
-	{
-		curl_share_setopt(ukg_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-		curl_share_setopt(ukg_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	}
-	ukg_multi = curl_multi_init();
-	if (ukg_multi == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	curl_multi_setopt(ukg_multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) UKG_MAX_PREFETCH);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(UkgConnPool);
+	ctl.hcxt = TopMemoryContext;
+	conn_pools = hash_create("ukg_fdw connection pools", 8, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, pool_invalidate, (Datum) 0);
 #if PG_VERSION_NUM >= 170000
 	/* pg_stat_activity shows "UkgFdwHttp"; before 17 just "Extension" */
 	ukg_wait_event = WaitEventExtensionNew("UkgFdwHttp");
 #endif
-	curl_multi_setopt(ukg_multi, CURLMOPT_MAXCONNECTS, (long) UKG_MAX_PREFETCH * 2);
+	curl_ready = true;
+}
+
+/*
+ * pool_close
+ *		Close an idle pool's connections and forget it.
+ */
+static void
+pool_close(UkgConnPool *pool)
+{
+	Oid			umid = pool->umid;
+
+	Assert(pool->nrequests == 0);
+	while (pool->nidle > 0)
+		curl_easy_cleanup(pool->idle[--pool->nidle]);
+	if (pool->multi)
+		curl_multi_cleanup(pool->multi);
+	if (pool->share)
+		curl_share_cleanup(pool->share);
+	hash_search(conn_pools, &umid, HASH_REMOVE, NULL);
+}
+
+/*
+ * pool_trim
+ *		Keep at most UKG_MAX_IDLE_POOLS pools: close the least recently
+ *		used idle ones beyond that.
+ */
+static void
+pool_trim(void)
+{
+	while (hash_get_num_entries(conn_pools) > UKG_MAX_IDLE_POOLS)
+	{
+		HASH_SEQ_STATUS scan;
+		UkgConnPool *pool;
+		UkgConnPool *oldest = NULL;
+
+		hash_seq_init(&scan, conn_pools);
+		while ((pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
+			if (pool->nrequests == 0 &&
+				(oldest == NULL || pool->last_used < oldest->last_used))
+				oldest = pool;
+		if (oldest == NULL)
+			break;
+		pool_close(oldest);
+	}
+}
+
+/*
+ * get_pool
+ *		The connection pool of a user mapping, created if needed.
+ */
+static UkgConnPool *
+get_pool(Oid umid)
+{
+	UkgConnPool *pool;
+	bool		found;
+
+	ensure_curl();
+	pool = hash_search(conn_pools, &umid, HASH_FIND, NULL);
+	if (pool && pool->invalid && pool->nrequests == 0)
+	{
+		pool_close(pool);
+		pool = NULL;
+	}
+	if (pool == NULL)
+	{
+		CURLM	   *multi;
+		CURLSH	   *share;
+
+		pool_trim();
+		multi = curl_multi_init();
+		if (multi == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		share = curl_share_init();
+		if (share)
+		{
+			curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+			curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		}
+		curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) UKG_MAX_PREFETCH);
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) UKG_MAX_PREFETCH * 2);
+
+		pool = hash_search(conn_pools, &umid, HASH_ENTER, &found);
+		Assert(!found);
+		pool->multi = multi;
+		pool->share = share;
+		pool->nidle = 0;
+		pool->nrequests = 0;
+		pool->invalid = false;
+		pool->mapping_hash = GetSysCacheHashValue1(USERMAPPINGOID,
+												   ObjectIdGetDatum(umid));
+	}
+	pool->last_used = ++pool_clock;
+	return pool;
 }
 
 const char *
@@ -250,13 +399,13 @@ xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 static CURL *
-get_handle(void)
+get_handle(UkgConnPool *pool)
 {
 	CURL	   *easy;
 
-	if (handle_pool_len > 0)
+	if (pool->nidle > 0)
 	{
-		easy = handle_pool[--handle_pool_len];
+		easy = pool->idle[--pool->nidle];
 		curl_easy_reset(easy);
 		return easy;
 	}
@@ -270,14 +419,14 @@ get_handle(void)
 
 /*
  * put_handle
- *		Return a handle to the pool, or clean it up.  A handle whose transfer
+ *		Return a handle to its pool, or clean it up.  A handle whose transfer
  *		did not complete normally is never reused.
  */
 static void
-put_handle(CURL *easy, bool reusable)
+put_handle(UkgConnPool *pool, CURL *easy, bool reusable)
 {
-	if (reusable && handle_pool_len < UKG_HANDLE_POOL)
-		handle_pool[handle_pool_len++] = easy;
+	if (reusable && !pool->invalid && pool->nidle < UKG_HANDLE_POOL)
+		pool->idle[pool->nidle++] = easy;
 	else
 		curl_easy_cleanup(easy);
 }
@@ -287,7 +436,7 @@ detach(UkgHttpRequest *req)
 {
 	if (req->in_multi)
 	{
-		curl_multi_remove_handle(ukg_multi, req->easy);
+		curl_multi_remove_handle(req->pool->multi, req->easy);
 		req->in_multi = false;
 	}
 }
@@ -318,8 +467,12 @@ ukg_http_free(void *arg)
 			req->result == CURLE_OK;
 
 		detach(req);
-		put_handle(req->easy, reusable);
+		put_handle(req->pool, req->easy, reusable);
 		req->easy = NULL;
+		req->pool->nrequests--;
+		if (req->pool->invalid && req->pool->nrequests == 0)
+			pool_close(req->pool);
+		req->pool = NULL;
 	}
 	if (req->headers)
 	{
@@ -366,7 +519,7 @@ attach(UkgHttpRequest *req)
 		ukg_rate_limit_wait(req->serverid, req->max_per_minute, req->stats);
 	INSTR_TIME_SET_CURRENT(req->started);
 
-	mc = curl_multi_add_handle(ukg_multi, req->easy);
+	mc = curl_multi_add_handle(req->pool->multi, req->easy);
 	if (mc != CURLM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -377,7 +530,66 @@ attach(UkgHttpRequest *req)
 		req->stats->requests++;
 
 	/* send it now, not when the scan next waits */
-	(void) curl_multi_perform(ukg_multi, &running);
+	(void) curl_multi_perform(req->pool->multi, &running);
+}
+
+/*
+ * check_request
+ *		Refuse a request whose URL, headers, User-Agent or form body holds a
+ *		control character (CR and LF above all, which would end a header and
+ *		start another header or another request).  The validator and the GUC
+ *		check hook already refuse such values; this is the second line of
+ *		defence, for values from elsewhere (the token endpoint's answer, a
+ *		catalog row written directly).  The message names the header, never
+ *		its value; on error the headers are zeroed, as they may hold secrets.
+ */
+static void
+check_request(const UkgOptions *opts, const char *url, List *headers,
+			  const char *post_body)
+{
+	ListCell   *lc;
+	const char *bad = NULL;
+	char		name[64];
+
+	foreach(lc, headers)
+	{
+		const char *h = (const char *) lfirst(lc);
+
+		if (ukg_has_control_char(h))
+		{
+			size_t		n = strcspn(h, ":");
+			size_t		i;
+
+			/* the name, up to the colon, printable characters only */
+			for (i = 0; i < n && i < sizeof(name) - 1; i++)
+				name[i] = ((unsigned char) h[i] < 0x20 || (unsigned char) h[i] >= 0x7F)
+					? '?' : h[i];
+			name[i] = '\0';
+			bad = psprintf("header \"%s\"", name);
+			break;
+		}
+	}
+	if (bad == NULL && ukg_user_agent_suffix && ukg_has_control_char(ukg_user_agent_suffix))
+		bad = "header \"User-Agent\"";
+	if (bad == NULL && ukg_has_control_char(url))
+		bad = "URL";
+	if (bad == NULL && post_body && ukg_has_control_char(post_body))
+		bad = "body";
+	if (bad == NULL)
+		return;
+
+	foreach(lc, headers)
+	{
+		char	   *h = (char *) lfirst(lc);
+
+		explicit_bzero(h, strlen(h));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("UKG request %s for server \"%s\" contains a control character",
+					bad, opts->server_name),
+			 errdetail("No request was sent."),
+			 errhint("Check the options of the server, the table and the user mapping, and ukg_fdw.user_agent_suffix.")));
 }
 
 /*
@@ -387,7 +599,8 @@ attach(UkgHttpRequest *req)
  * headers is a List of "Name: value" strings; they are copied, and the
  * originals are zeroed because they may hold secrets.  The request belongs
  * to the owner memory context: deleting or resetting it cancels and frees
- * the request.
+ * the request.  It runs in the pool of opts->umid, the user mapping whose
+ * credentials the headers carry.
  */
 UkgHttpRequest *
 ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
@@ -398,8 +611,10 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
 	ListCell   *lc;
 	CURL	   *easy;
 	char	   *ua;
+	UkgConnPool *pool;
 
-	ensure_curl();
+	check_request(opts, url, headers, post_body);
+	pool = get_pool(opts->umid);
 
 	req = MemoryContextAllocZero(owner, sizeof(UkgHttpRequest));
 	req->url = MemoryContextStrdup(owner, url);
@@ -413,7 +628,9 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
 	req->cb.arg = req;
 	MemoryContextRegisterResetCallback(owner, &req->cb);
 
-	req->easy = easy = get_handle();
+	req->easy = easy = get_handle(pool);
+	req->pool = pool;
+	pool->nrequests++;
 
 	foreach(lc, headers)
 	{
@@ -469,8 +686,8 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
-	if (ukg_share)
-		curl_easy_setopt(easy, CURLOPT_SHARE, ukg_share);
+	if (pool->share)
+		curl_easy_setopt(easy, CURLOPT_SHARE, pool->share);
 	if (req->post_body)
 	{
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
@@ -487,12 +704,12 @@ ukg_http_start(const UkgOptions *opts, const char *url, List *headers,
  *		Mark the requests that curl reports as completed.
  */
 static void
-drain_messages(void)
+drain_messages(UkgConnPool *pool)
 {
 	CURLMsg    *msg;
 	int			left;
 
-	while ((msg = curl_multi_info_read(ukg_multi, &left)) != NULL)
+	while ((msg = curl_multi_info_read(pool->multi, &left)) != NULL)
 	{
 		UkgHttpRequest *req = NULL;
 		char	   *ct = NULL;
@@ -522,29 +739,30 @@ drain_messages(void)
 
 /*
  * pump
- *		Let curl make progress, waiting at most UKG_POLL_MS for sockets.
+ *		Let the transfers of a pool make progress, waiting at most
+ *		UKG_POLL_MS for sockets.
  */
 static void
-pump(bool wait)
+pump(UkgConnPool *pool, bool wait)
 {
 	int			running;
 	CURLMcode	mc;
 
-	mc = curl_multi_perform(ukg_multi, &running);
+	mc = curl_multi_perform(pool->multi, &running);
 	if (mc == CURLM_OK && wait && running > 0)
 	{
 		pgstat_report_wait_start(ukg_wait_event);
-		mc = curl_multi_poll(ukg_multi, NULL, 0, UKG_POLL_MS, NULL);
+		mc = curl_multi_poll(pool->multi, NULL, 0, UKG_POLL_MS, NULL);
 		pgstat_report_wait_end();
 		if (mc == CURLM_OK)
-			mc = curl_multi_perform(ukg_multi, &running);
+			mc = curl_multi_perform(pool->multi, &running);
 	}
 	if (mc != CURLM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not perform UKG API request"),
 				 errdetail_internal("%s", curl_multi_strerror(mc))));
-	drain_messages();
+	drain_messages(pool);
 }
 
 /*
@@ -638,7 +856,7 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 		while (!req->done)
 		{
 			CHECK_FOR_INTERRUPTS();
-			pump(true);
+			pump(req->pool, true);
 		}
 		ukg_stats_set_wait(req->stats, UKG_WAIT_NONE);
 		CHECK_FOR_INTERRUPTS();
@@ -769,11 +987,16 @@ void
 ukg_http_progress(void)
 {
 	int			running;
+	HASH_SEQ_STATUS scan;
+	UkgConnPool *pool;
 
-	if (ukg_multi == NULL)
+	if (conn_pools == NULL)
 		return;
-	if (curl_multi_perform(ukg_multi, &running) == CURLM_OK)
-		drain_messages();
+	hash_seq_init(&scan, conn_pools);
+	while ((pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
+		if (pool->nrequests > 0 &&
+			curl_multi_perform(pool->multi, &running) == CURLM_OK)
+			drain_messages(pool);
 }
 
 int
@@ -879,31 +1102,93 @@ ukg_http_raise_status(UkgHttpRequest *req, const UkgRequestContext *ctx)
  * ukg_http_probe
  *		Connect to the host of url (DNS, TCP and TLS) without sending a
  *		request.  Returns true on success; otherwise *detail says why.
+ *
+ * The probe runs on a private multi handle (so its connection joins no
+ * pool) and waits as the scans do, at most UKG_POLL_MS at a time, so
+ * cancel and statement_timeout interrupt it.
  */
 bool
 ukg_http_probe(const char *url, const UkgOptions *opts, char **detail)
 {
-	CURL	   *easy;
-	CURLcode	rc;
+	CURLM	   *volatile multi = NULL;
+	CURL	   *volatile easy = NULL;
+	volatile CURLcode rc = CURLE_OK;
+	volatile bool done = false;
 	char		errbuf[CURL_ERROR_SIZE] = "";
 
 	ensure_curl();
-	easy = curl_easy_init();
-	if (easy == NULL)
+	if (ukg_has_control_char(url))
 	{
+		*detail = pstrdup("The URL contains a control character.");
+		return false;
+	}
+	multi = curl_multi_init();
+	easy = curl_easy_init();
+	if (multi == NULL || easy == NULL)
+	{
+		if (easy)
+			curl_easy_cleanup(easy);
+		if (multi)
+			curl_multi_cleanup(multi);
 		*detail = pstrdup("out of memory");
 		return false;
 	}
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	if (opts->ca_file)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, opts->ca_file);
-	rc = curl_easy_perform(easy);
-	curl_easy_cleanup(easy);
+
+	PG_TRY();
+	{
+		int			running;
+		CURLMcode	mc = curl_multi_add_handle(multi, easy);
+
+		while (mc == CURLM_OK && !done)
+		{
+			CURLMsg    *msg;
+			int			left;
+
+			CHECK_FOR_INTERRUPTS();
+			mc = curl_multi_perform(multi, &running);
+			while (mc == CURLM_OK && (msg = curl_multi_info_read(multi, &left)) != NULL)
+			{
+				if (msg->msg == CURLMSG_DONE)
+				{
+					rc = msg->data.result;
+					done = true;
+				}
+			}
+			if (mc == CURLM_OK && !done)
+			{
+				pgstat_report_wait_start(ukg_wait_event);
+				mc = curl_multi_poll(multi, NULL, 0, UKG_POLL_MS, NULL);
+				pgstat_report_wait_end();
+			}
+		}
+		if (!done)
+		{
+			rc = CURLE_FAILED_INIT;
+			snprintf(errbuf, sizeof(errbuf), "%s", curl_multi_strerror(mc));
+		}
+	}
+	PG_FINALLY();
+	{
+		curl_multi_remove_handle(multi, easy);
+		curl_easy_cleanup(easy);
+		curl_multi_cleanup(multi);
+	}
+	PG_END_TRY();
+
 	if (rc == CURLE_OK)
 		return true;
 	*detail = pstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -23,7 +23,10 @@
 
 #include <arpa/inet.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "access/table.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
@@ -151,6 +154,27 @@ context_name(Oid context)
 			return "foreign-data wrapper";
 	}
 	return "object";
+}
+
+/*
+ * ukg_has_control_char
+ *		Does s contain a control character: CR, LF, any other C0 byte
+ *		(0x01-0x1F, including TAB) or DEL (0x7F)?
+ *
+ * Every value that goes into an HTTP request line, header or form body is
+ * checked with this: in the validator, and again when the request is built.
+ * A NUL cannot occur inside a C string; callers that know a length check
+ * for an embedded NUL themselves.
+ */
+bool
+ukg_has_control_char(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) s; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return true;
+	return false;
 }
 
 /*
@@ -301,25 +325,135 @@ validate_url(const char *optname, const char *value)
 				 errhint("A superuser can add the host to the ukg_fdw.allowed_hosts setting.")));
 }
 
-static void
-validate_resource(const char *value)
+/*
+ * ukg_validate_resource
+ *		Check a resource name: a catalog name such as "person-details", or a
+ *		path relative to base_url such as "personnel/v1/person-details".
+ *
+ * Used for the table option "resource" (what names "option \"resource\"")
+ * and for the resource names given to ukg_fdw_check.  Never an absolute
+ * URL, a query string or fragment, "..", a percent escape (which a server
+ * may decode into one of those), a backslash, a space or a control
+ * character.  A value with a control character is not printed.
+ */
+void
+ukg_validate_resource(const char *value, bool is_option)
 {
 	if (value[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("option \"resource\" must not be empty")));
-	if (strstr(value, "://") != NULL || value[strcspn(value, "?# ")] != '\0' ||
+				(errcode(is_option ? ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE : ERRCODE_INVALID_PARAMETER_VALUE),
+				 is_option ? errmsg("option \"resource\" must not be empty") :
+				 errmsg("UKG resource name must not be empty")));
+	if (ukg_has_control_char(value))
+		ereport(ERROR,
+				(errcode(is_option ? ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE : ERRCODE_INVALID_PARAMETER_VALUE),
+				 is_option ? errmsg("invalid value for option \"resource\"") :
+				 errmsg("invalid UKG resource name"),
+				 errdetail("The value contains a control character.")));
+	if (strstr(value, "://") != NULL || value[strcspn(value, "?# %\\")] != '\0' ||
 		strstr(value, "..") != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"resource\": \"%s\"", value),
+				(errcode(is_option ? ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE : ERRCODE_INVALID_PARAMETER_VALUE),
+				 is_option ? errmsg("invalid value for option \"resource\": \"%s\"", value) :
+				 errmsg("invalid UKG resource name \"%s\"", value),
 				 errdetail("The value must be a catalog resource name such as \"person-details\" or a path relative to base_url such as \"personnel/v1/person-details\"."),
-				 errhint("Fixed query parameters go in the \"params\" option.")));
+				 is_option ? errhint("Fixed query parameters go in the \"params\" option.") : 0));
 	if (ukg_catalog_lookup(value) == NULL && strchr(value, '/') == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(is_option ? ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE : ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown UKG resource \"%s\"", value),
 				 errhint("Use a catalog resource name such as \"person-details\", or a path relative to base_url such as \"personnel/v1/person-details\".")));
+}
+
+/*
+ * params_names_paging
+ *		Does a params query string name page or per_page?  UKG's ASP.NET
+ *		binding ignores case and decodes percent escapes in names, so this
+ *		does too: "PER_PAGE=5" and "per%5Fpage=5" count.
+ */
+static bool
+params_names_paging(const char *value)
+{
+	const char *p = value;
+
+	while (*p)
+	{
+		size_t		len = strcspn(p, "&");
+		size_t		nlen = strcspn(p, "=&");
+		char		name[16];
+		size_t		n = 0;
+		size_t		i;
+
+		for (i = 0; i < nlen && n < sizeof(name) - 1; i++)
+		{
+			char		c = p[i];
+
+			if (c == '%' && i + 2 < nlen &&
+				isxdigit((unsigned char) p[i + 1]) &&
+				isxdigit((unsigned char) p[i + 2]))
+			{
+				char		hex[3] = {p[i + 1], p[i + 2], '\0'};
+
+				c = (char) strtol(hex, NULL, 16);
+				i += 2;
+			}
+			name[n++] = c;
+		}
+		name[n] = '\0';
+		/* a name too long for the buffer is neither of the two */
+		if (i >= nlen &&
+			(pg_strcasecmp(name, "page") == 0 || pg_strcasecmp(name, "per_page") == 0))
+			return true;
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return false;
+}
+
+/*
+ * ca_file_kept
+ *		Is value the ca_file of a ukg_fdw server that the current user owns?
+ *
+ * The validator sees the whole option list of an ALTER SERVER, not what
+ * changed.  A non-superuser owner may therefore keep the ca_file a
+ * superuser set (which this recognises), but not name a new file.  A file
+ * already set on a server the user owns grants nothing new.
+ */
+static bool
+ca_file_kept(const char *value, Oid validator)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	rel = table_open(ForeignServerRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_server srv = (Form_pg_foreign_server) GETSTRUCT(tup);
+		ForeignServer *server;
+		ListCell   *lc;
+
+		if (!has_privs_of_role(GetUserId(), srv->srvowner))
+			continue;
+		server = GetForeignServerExtended(srv->oid, FSV_MISSING_OK);
+		if (server == NULL ||
+			GetForeignDataWrapper(server->fdwid)->fdwvalidator != validator)
+			continue;
+		foreach(lc, server->options)
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (strcmp(def->defname, "ca_file") == 0 &&
+				strcmp(defGetString(def), value) == 0)
+				found = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /*
@@ -352,6 +486,13 @@ validate_value(const UkgOption *opt, DefElem *def)
 	const char *hintmsg = NULL;
 	int			ival;
 	double		rval;
+
+	/* values end up in request lines, headers and form bodies */
+	if (ukg_has_control_char(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\"", opt->name),
+				 errdetail("The value contains a control character (such as a carriage return or a line feed), which could alter the HTTP request.")));
 
 	switch (opt->type)
 	{
@@ -408,7 +549,7 @@ validate_value(const UkgOption *opt, DefElem *def)
 						 errdetail("The value must be a non-negative number.")));
 			break;
 		case OPT_RESOURCE:
-			validate_resource(value);
+			ukg_validate_resource(value, true);
 			break;
 		case OPT_PAGING:
 			if (strcmp(value, "per_Page") != 0 && strcmp(value, "per_page") != 0 &&
@@ -420,7 +561,7 @@ validate_value(const UkgOption *opt, DefElem *def)
 			break;
 		case OPT_PARAMS:
 			if (value[strcspn(value, "# ")] != '\0' || value[0] == '?' ||
-				strstr(value, "page=") != NULL || strstr(value, "per_Page=") != NULL)
+				params_names_paging(value))
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"params\": \"%s\"", value),
@@ -432,9 +573,11 @@ validate_value(const UkgOption *opt, DefElem *def)
 /*
  * ukg_validate_options
  *		Check the options of a CREATE or ALTER of any ukg_fdw object.
+ *		validator is the OID of the validator function being run, which
+ *		tells ukg_fdw's servers from other wrappers' ones.
  */
 void
-ukg_validate_options(List *options_list, Oid catalog)
+ukg_validate_options(List *options_list, Oid catalog, Oid validator)
 {
 	ListCell   *cell;
 
@@ -468,10 +611,13 @@ ukg_validate_options(List *options_list, Oid catalog)
 					 : errhint("There are no valid options in this context.")));
 		}
 
-		if (opt->superuser_only && !superuser())
+		if (opt->superuser_only && !superuser() &&
+			!(strcmp(opt->name, "ca_file") == 0 && catalog == ForeignServerRelationId &&
+			  ca_file_kept(defGetString(def), validator)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to set option \"%s\"", opt->name),
+					 errdetail("A server owner may keep the ca_file a superuser set on the server, but not name another file."),
 					 errhint("Only superusers can set this option, because it reads files on the database server.")));
 
 		validate_value(opt, def);
@@ -710,6 +856,7 @@ ukg_get_credentials(UkgOptions *opts, Oid userid, bool missing_ok)
 	cred = palloc0(sizeof(UkgCredentials));
 	cred->umid = um->umid;
 	cred->userid = userid;
+	opts->umid = um->umid;
 	foreach(lc, um->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);

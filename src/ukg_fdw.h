@@ -72,6 +72,9 @@ typedef struct UkgOptions
 {
 	/* server */
 	Oid			serverid;
+	Oid			umid;			/* user mapping whose credentials requests
+								 * carry (set by ukg_get_credentials); keys
+								 * http.c's connection pools */
 	char	   *server_name;
 	char	   *base_url;		/* without trailing slash */
 	UkgAuthMethod auth_method;
@@ -111,7 +114,10 @@ extern int	ukg_progress_interval;
 extern bool ukg_debug;
 
 /* in src/option.c */
-extern void ukg_validate_options(List *options_list, Oid catalog);
+extern void ukg_validate_options(List *options_list, Oid catalog,
+								 Oid validator);
+extern bool ukg_has_control_char(const char *s);
+extern void ukg_validate_resource(const char *value, bool is_option);
 extern UkgOptions *ukg_get_options(Oid foreigntableid);
 extern UkgOptions *ukg_get_server_options(ForeignServer *server);
 extern UkgCredentials *ukg_get_credentials(UkgOptions *opts, Oid userid,
