@@ -101,3 +101,21 @@ GRANT EXECUTE ON FUNCTION ukg_fdw_stats() TO pg_read_all_stats;
 GRANT EXECUTE ON FUNCTION ukg_fdw_activity() TO pg_read_all_stats;
 GRANT SELECT ON ukg_fdw_stats TO pg_read_all_stats;
 GRANT SELECT ON ukg_fdw_activity TO pg_read_all_stats;
+
+-- ---------------------------------------------------------------------------
+-- Security (#14): ukg_fdw_check requires USAGE on the server, takes an
+-- optional role (superusers and members of that role may check its
+-- mapping), and names its first output column "step" ("check" is a
+-- reserved word).  A changed signature: drop the 0.1.0 function.
+-- ---------------------------------------------------------------------------
+DROP FUNCTION ukg_fdw_check(name, text[]);
+
+CREATE FUNCTION ukg_fdw_check(server name, resources text[] DEFAULT NULL,
+    role name DEFAULT NULL,
+    OUT step text, OUT ok boolean, OUT detail text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION ukg_fdw_check(name, text[], name)
+IS 'checks a ukg_fdw server and a user mapping (the current user''s, or the given role''s), step by step, as the UKG onboarding checklist does; needs USAGE on the server';

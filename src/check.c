@@ -6,7 +6,11 @@
  *
  * ukg_fdw_check never raises an error for a failing check: each step runs
  * in a subtransaction, and a failure becomes a row with ok = false, the
- * error's message as detail and its hint.  No secret is ever shown.
+ * error's message as detail and its hint.  No secret is ever shown.  What
+ * it does raise, before any request: no USAGE on the server, a role given
+ * that the caller may not check, and a resource name that is neither a
+ * catalog name nor a relative path.  The connection probe, like the scans,
+ * is interrupted by cancel and statement_timeout.
  *
  * Copyright (c) 2026, ukg_fdw developers
  *
@@ -19,8 +23,10 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_foreign_server.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -37,13 +43,13 @@ typedef struct CheckOut
 } CheckOut;
 
 static void
-emit(CheckOut *out, const char *check, bool ok, const char *detail,
+emit(CheckOut *out, const char *step, bool ok, const char *detail,
 	 const char *hint)
 {
 	Datum		values[4];
 	bool		nulls[4] = {0};
 
-	values[0] = CStringGetTextDatum(check);
+	values[0] = CStringGetTextDatum(step);
 	values[1] = BoolGetDatum(ok);
 	if (detail)
 		values[2] = CStringGetTextDatum(detail);
@@ -166,6 +172,57 @@ step_request(void *arg, StepResult *res)
 	ukg_http_cancel(req);
 }
 
+/*
+ * step_credentials_present
+ *		Does the user mapping have every field its auth method needs?
+ */
+static void
+step_credentials_present(void *arg, StepResult *res)
+{
+	RequestArg *ra = (RequestArg *) arg;
+
+	ukg_check_credentials(ra->opts, ra->cred);
+	res->ok = true;
+	res->detail = pstrdup("The user mapping has every field its auth method needs.");
+}
+
+/*
+ * check_permissions
+ *		ukg_fdw_check sends requests with a user mapping's credentials, so it
+ *		asks what using the server asks: USAGE on it (as CREATE FOREIGN TABLE
+ *		and IMPORT FOREIGN SCHEMA do).  Checking another role's mapping also
+ *		needs membership in that role (or superuser), as SET ROLE would.
+ *		Both are checked before any request.
+ */
+static void
+check_permissions(ForeignServer *server, Oid roleid)
+{
+	AclResult	aclresult;
+
+#if PG_VERSION_NUM >= 160000
+	aclresult = object_aclcheck(ForeignServerRelationId, server->serverid,
+								GetUserId(), ACL_USAGE);
+#else
+	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+#endif
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
+
+	if (roleid != GetUserId() && !superuser() &&
+#if PG_VERSION_NUM >= 160000
+		!member_can_set_role(GetUserId(), roleid)
+#else
+		!is_member_of_role(GetUserId(), roleid)
+#endif
+		)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to check the user mapping of role \"%s\"",
+						GetUserNameFromId(roleid, false)),
+				 errdetail("Only superusers and members of role \"%s\" may check its user mapping.",
+						   GetUserNameFromId(roleid, false))));
+}
+
 Datum
 ukg_fdw_check(PG_FUNCTION_ARGS)
 {
@@ -182,6 +239,7 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 	bool		reachable;
 	StepResult sr;
 	RequestArg ra;
+	Oid			roleid = GetUserId();
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -191,6 +249,32 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 	out.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)), false);
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		roleid = get_role_oid(NameStr(*PG_GETARG_NAME(2)), false);
+	check_permissions(server, roleid);
+
+	/* resource names: catalog names or relative paths, checked up front */
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+			if (!nulls[i])
+			{
+				char	   *name = TextDatumGetCString(elems[i]);
+
+				ukg_validate_resource(name, false);
+				resources = lappend(resources, name);
+			}
+	}
+	if (resources == NIL)
+		resources = list_make1("person-details");
+
 	opts = ukg_get_server_options(server);
 	opts->max_retries = 0;		/* report, do not insist */
 
@@ -232,13 +316,13 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 			 reachable ? "DNS, TCP and TLS reach the host." : detail,
 			 reachable ? NULL : "Check the host name, the network path to UKG and, for TLS errors, ca_file.");
 
-	/* 4. the current user's mapping */
-	cred = ukg_get_credentials(opts, GetUserId(), true);
+	/* 4. the user's mapping (the current user's, or the role's given) */
+	cred = ukg_get_credentials(opts, roleid, true);
 	if (cred == NULL)
 	{
 		emit(&out, "user mapping", false,
 			 psprintf("There is no user mapping for \"%s\" on server \"%s\".",
-					  GetUserNameFromId(GetUserId(), false), server->servername),
+					  GetUserNameFromId(roleid, false), server->servername),
 			 "Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...).");
 		return (Datum) 0;
 	}
@@ -246,45 +330,16 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 	ra.cred = cred;
 	ra.res = NULL;
 	ra.path = NULL;
-	{
-		/* only the presence of the fields; never their values */
-		PG_TRY();
-		{
-			ukg_check_credentials(opts, cred);
-			emit(&out, "user mapping", true, "The user mapping has every field its auth method needs.", NULL);
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
 
-			MemoryContextSwitchTo(CurrentMemoryContext);
-			edata = CopyErrorData();
-			FlushErrorState();
-			emit(&out, "user mapping", false, edata->message, edata->hint);
-			return (Datum) 0;
-		}
-		PG_END_TRY();
-	}
+	/* only the presence of the fields; never their values */
+	run_step(step_credentials_present, &ra, &sr);
+	emit(&out, "user mapping", sr.ok, sr.detail, sr.hint);
+	if (!sr.ok)
+		return (Datum) 0;
 	if (!reachable)
 		return (Datum) 0;
 
 	/* 5. credentials, 6. each resource */
-	if (!PG_ARGISNULL(1))
-	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
-		Datum	   *elems;
-		bool	   *nulls;
-		int			n;
-		int			i;
-
-		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-		for (i = 0; i < n; i++)
-			if (!nulls[i])
-				resources = lappend(resources, TextDatumGetCString(elems[i]));
-	}
-	if (resources == NIL)
-		resources = list_make1("person-details");
-
 	if (opts->auth_method == UKG_AUTH_OAUTH2)
 	{
 		run_step(step_request, &ra, &sr);
@@ -299,6 +354,8 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 
 		ra.res = first;
 		ra.path = first ? first->path : (char *) linitial(resources);
+		while (*ra.path == '/')
+			ra.path++;
 		run_step(step_request, &ra, &sr);
 		/* a 403 still proves the credentials were accepted */
 		if (sr.ok || sr.sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)

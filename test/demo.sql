@@ -6,7 +6,7 @@ CREATE SERVER ukg FOREIGN DATA WRAPPER ukg_fdw
   OPTIONS (base_url :'sim_https', ca_file :'ca_file');
 CREATE USER MAPPING FOR CURRENT_USER SERVER ukg
   OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
-SELECT "check", ok, detail FROM ukg_fdw_check('ukg', ARRAY['person-details', 'employment-details']);
+SELECT step, ok, detail FROM ukg_fdw_check('ukg', ARRAY['person-details', 'employment-details']);
 
 \echo '== Analyst: import the personnel and configuration resources'
 CREATE SCHEMA ukg;
