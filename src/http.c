@@ -61,7 +61,7 @@
 /* Idle easy handles kept for reuse, per pool */
 #define UKG_HANDLE_POOL	16
 
-/* Pools kept while idle; beyond this the least recently used idle go */
+/* Pools kept; beyond this the least recently used idle ones are closed */
 #define UKG_MAX_IDLE_POOLS	8
 
 /*
@@ -200,13 +200,14 @@ pool_close(UkgConnPool *pool)
 
 /*
  * pool_trim
- *		Keep at most UKG_MAX_IDLE_POOLS pools: close the least recently
- *		used idle ones beyond that.
+ *		Make room for a new pool: close the least recently used idle pools
+ *		until fewer than UKG_MAX_IDLE_POOLS remain (pools in use are never
+ *		closed, so more may exist while requests of many mappings run).
  */
 static void
 pool_trim(void)
 {
-	while (hash_get_num_entries(conn_pools) > UKG_MAX_IDLE_POOLS)
+	while (hash_get_num_entries(conn_pools) >= UKG_MAX_IDLE_POOLS)
 	{
 		HASH_SEQ_STATUS scan;
 		UkgConnPool *pool;

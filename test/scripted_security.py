@@ -385,3 +385,55 @@ SELECT pg_get_function_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oi
     check("role name DEFAULT NULL" in new and "OUT step text" in new and new.endswith("|t"),
           "the new signature, with a comment: %r" % new)
     check(new == fresh, "update and fresh install agree: %r vs %r" % (new, fresh))
+
+
+@test
+def security_changed_mapping_gets_new_connections():
+    """ALTER USER MAPPING closes the mapping's pooled connections (a mapping
+    OID reused later never inherits them); an unchanged mapping keeps its
+    connection across scans."""
+    setup_roles()
+    sim_reset()
+    _, out, _ = psql("""
+SELECT count(*) FROM alice_people;
+SELECT count(*) FROM alice_people;
+RESET ROLE;
+ALTER USER MAPPING FOR sec_alice SERVER sec_srv OPTIONS (SET password 'svc_pass');
+SET ROLE sec_alice;
+SELECT count(*) FROM alice_people;
+""", user="sec_alice")
+    check(out.splitlines() == ["1000"] * 3, "three scans: %r" % out)
+    ids = [entry["connection"] for entry in control("log?last=100")]
+    check(len(ids) == 3, "one request per scan: %r" % ids)
+    check(ids[0] == ids[1], "the unchanged mapping reused its connection: %r" % ids)
+    check(ids[2] != ids[1], "the altered mapping opened a new one: %r" % ids)
+
+
+@test
+def security_idle_pools_are_bounded():
+    """At most 8 idle pools per backend: after scans through 9 mappings the
+    least recently used one has lost its connection, the most recent kept
+    its own."""
+    quiesce()
+    stmts = ["SET client_min_messages = warning;"]
+    for i in range(1, 10):
+        stmts.append("""
+DROP SERVER IF EXISTS sec_p{i} CASCADE;
+CREATE SERVER sec_p{i} FOREIGN DATA WRAPPER ukg_fdw
+  OPTIONS (base_url '{https}/n/3', ca_file '{ca}', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sec_p{i}
+  OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
+CREATE FOREIGN TABLE sec_p{i}_people (employee_id text) SERVER sec_p{i}
+  OPTIONS (resource 'person-details');
+""".format(i=i, https=HTTPS, ca=CA_FILE))
+    psql("\n".join(stmts))
+    sim_reset()
+    scans = ["SELECT count(*) FROM sec_p%d_people;" % i for i in range(1, 10)]
+    _, out, _ = psql("\n".join(scans + [scans[8], scans[0]]))
+    check(out.splitlines() == ["3"] * 11, "eleven scans: %r" % out)
+    ids = [entry["connection"] for entry in control("log?last=100")]
+    check(len(ids) == 11 and len(set(ids[:9])) == 9, "nine mappings, nine connections: %r" % ids)
+    check(ids[9] == ids[8], "the most recent pool kept its connection: %r" % ids)
+    check(ids[10] not in ids[:10], "the least recently used pool was closed: %r" % ids)
+    psql("SET client_min_messages = warning;" +
+         "".join("DROP SERVER sec_p%d CASCADE;" % i for i in range(1, 10)))
