@@ -84,6 +84,7 @@ SELECT * FROM ukg_fdw_check('chk', NULL, 'chk_user');
 RESET ROLE;
 SELECT step, ok, detail FROM ukg_fdw_check('chk', ARRAY['jobs'], 'chk_user');
 SELECT * FROM ukg_fdw_check('chk', NULL, 'no_such_role');
+SELECT step, ok, hint FROM ukg_fdw_check('chk', NULL, 'chk_other') WHERE step = 'user mapping';
 GRANT chk_user TO chk_other;
 SET ROLE chk_other;
 SELECT step, ok FROM ukg_fdw_check('chk', ARRAY['jobs'], role => 'chk_user');

@@ -323,7 +323,10 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 		emit(&out, "user mapping", false,
 			 psprintf("There is no user mapping for \"%s\" on server \"%s\".",
 					  GetUserNameFromId(roleid, false), server->servername),
-			 "Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...).");
+			 roleid == GetUserId()
+			 ? "Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)."
+			 : psprintf("Create one with CREATE USER MAPPING FOR %s SERVER ... OPTIONS (...).",
+						quote_identifier(GetUserNameFromId(roleid, false))));
 		return (Datum) 0;
 	}
 	ra.opts = opts;
