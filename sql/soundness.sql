@@ -119,6 +119,15 @@ CREATE FOREIGN TABLE s_pd_bp_off (employee_id text, last_name char(12))
 SELECT sound($$SELECT employee_id FROM %s WHERE last_name = 'Smith   '$$, 's_pd_bp') AS bpchar_column,
        pushed($$SELECT 1 FROM s_pd_bp WHERE last_name = 'Smith   '$$, 'lastName') AS pushed;
 
+-- a domain stays local (its checks would not run on an echoed value)
+CREATE DOMAIN surname AS text CHECK (VALUE <> '');
+CREATE FOREIGN TABLE s_pd_dom (employee_id text, last_name surname)
+  SERVER ukg OPTIONS (resource 'person-details');
+CREATE FOREIGN TABLE s_pd_dom_off (employee_id text, last_name surname)
+  SERVER ukg OPTIONS (resource 'person-details', pushdown 'false');
+SELECT sound($$SELECT employee_id FROM %s WHERE last_name = 'Smith'$$, 's_pd_dom') AS domain_column,
+       pushed($$SELECT 1 FROM s_pd_dom WHERE last_name = 'Smith'$$, 'lastName') AS pushed;
+
 -- 3. Integer columns on string filters stay local: UKG holds "000001"
 CREATE FOREIGN TABLE s_eed (employee_id text, employee_number int, is_home_company text)
   SERVER ukg OPTIONS (resource 'employee-employment-details');
@@ -136,6 +145,22 @@ CREATE FOREIGN TABLE s_eed_t_off (employee_id text, employee_number text)
   SERVER ukg OPTIONS (resource 'employee-employment-details', pushdown 'false');
 SELECT sound($$SELECT employee_id FROM %s WHERE employee_number = '000001'$$, 's_eed_t') AS text_eq,
        pushed($$SELECT 1 FROM s_eed_t WHERE employee_number = '000001'$$, 'employeeNumber') AS pushed;
+
+-- integer filters (plans only: the simulator does not serve employee-profiles):
+-- a wider type, or a constant that fits; never from a text column
+CREATE FOREIGN TABLE s_prof (product text, change_window int)
+  SERVER ukg OPTIONS (resource 'employee-profiles');
+CREATE FOREIGN TABLE s_prof_t (product text, change_window text)
+  SERVER ukg OPTIONS (resource 'employee-profiles');
+SELECT pushed($$SELECT 1 FROM s_prof WHERE product = 'WFM' AND change_window = 5::smallint$$, 'changeWindow') AS int2_value,
+       pushed($$SELECT 1 FROM s_prof WHERE product = 'WFM' AND change_window = 5::bigint$$, 'changeWindow') AS int8_fits,
+       pushed($$SELECT 1 FROM s_prof WHERE product = 'WFM' AND change_window = 5000000000$$, 'changeWindow') AS int8_too_big,
+       pushed($$SELECT 1 FROM s_prof_t WHERE product = 'WFM' AND change_window = '5'$$, 'changeWindow') AS text_column;
+SET plan_cache_mode = force_generic_plan;
+PREPARE p_win(bigint) AS SELECT 1 FROM s_prof WHERE product = 'WFM' AND change_window = $1;
+SELECT pushed('EXECUTE p_win(5)', 'changeWindow') AS int8_parameter;
+DEALLOCATE p_win;
+RESET plan_cache_mode;
 
 -- 4. A parameter column takes the column's type: a name value on the text
 -- parameter column is_home_company crashed the backend.  It now gives
