@@ -178,6 +178,14 @@ SELECT same($$SELECT employee_id, is_home_company FROM s_eed WHERE is_home_compa
 SELECT same($$SELECT employee_id, is_home_company FROM s_eed WHERE is_home_company = E'\x01\x01AAAAAA'::name$$,
             $$SELECT employee_id, is_home_company FROM s_eed WHERE is_home_company = E'\x01\x01AAAAAA'$$) AS control_chars;
 SELECT count(*), min(is_home_company) FROM s_eed WHERE is_home_company = 'true'::name AND employee_number = 5;
+-- a lenient server ignores the value it cannot parse and returns rows, which
+-- echo the value sent (this crashed the backend)
+SELECT sim('settings ''{"ignore_invalid_filters": true}''')::jsonb->'ignore_invalid_filters' AS lenient;
+SELECT same($$SELECT employee_id, is_home_company FROM s_eed WHERE is_home_company = E'\x01\x01AAAAAA'::name$$,
+            $$SELECT employee_id, is_home_company FROM s_eed WHERE is_home_company = E'\x01\x01AAAAAA'$$) AS control_chars_lenient;
+SELECT count(*), min(is_home_company) = E'\x01\x01AAAAAA' AS echoed
+  FROM s_eed WHERE is_home_company = E'\x01\x01AAAAAA'::name;
+SELECT sim('reset');
 
 -- employee-changes: DATE and timestamptz values on its timestamp window
 CREATE FOREIGN TABLE s_ec (employee_id text, start_date timestamp, end_date timestamp)
