@@ -279,5 +279,16 @@ PREPARE p_date(date) AS SELECT count(*) FROM s_pd WHERE datetime_changed < $1;
 EXECUTE p_date('infinity');
 EXECUTE p_date('2018-06-01');
 SELECT count(*) FROM s_pd_off WHERE datetime_changed < DATE '2018-06-01';
+-- a parameter far past UKG's years converts without overflow (it is not sent)
+EXECUTE p_date('200000-01-01');
+PREPARE p_after(date) AS SELECT count(*) FROM s_pd WHERE datetime_changed > $1;
+EXECUTE p_after('200000-01-01');
+EXECUTE p_after('4000-01-01 BC');
+SET TimeZone = 'Pacific/Pago_Pago';
+PREPARE p_ts(timestamp) AS SELECT count(*) FROM s_pd WHERE datetime_changed <= $1;
+EXECUTE p_ts('294276-12-31 23:00');
+EXECUTE p_ts('2018-06-01 12:00');
+SELECT count(*) FROM s_pd_off WHERE datetime_changed <= TIMESTAMP '2018-06-01 12:00';
+RESET TimeZone;
 RESET plan_cache_mode;
 DEALLOCATE ALL;

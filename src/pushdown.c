@@ -232,6 +232,72 @@ cast_is_exact(Oid valtype, Oid cmptype, Expr *value)
 }
 
 /*
+ * date_bound_const
+ *		A Const of date type typid: julian day as midnight (UTC for
+ *		timestamptz), or an infinity when infinite is -1 or +1.
+ */
+static Const *
+date_bound_const(Oid typid, int julian, int infinite)
+{
+	Datum		d;
+
+	if (typid == DATEOID)
+		d = DateADTGetDatum(infinite < 0 ? DATEVAL_NOBEGIN :
+							infinite > 0 ? DATEVAL_NOEND :
+							julian - POSTGRES_EPOCH_JDATE);
+	else
+		d = TimestampGetDatum(infinite < 0 ? DT_NOBEGIN :
+							  infinite > 0 ? DT_NOEND :
+							  (julian - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY);
+	return makeConst(typid, -1, InvalidOid, typid == DATEOID ? 4 : 8, d,
+					 false, FLOAT8PASSBYVAL || typid == DATEOID);
+}
+
+/*
+ * clamp_date_value
+ *		For a date, timestamp or timestamptz value known only when the scan
+ *		starts (a parameter, an outer row), whose cast to another of these
+ *		types could overflow: the value as an infinity when it lies past the
+ *		years UKG can take (after 10000-01-01, before 0000-12-31), so that
+ *		the cast cannot fail.  Such a value is not sent anyway: a range
+ *		bound is left out, a parameter column's value is refused.  Constants
+ *		are checked at plan time instead (date_const_sendable).
+ */
+static Expr *
+clamp_date_value(Expr *value, Oid valtype, Oid opfamily)
+{
+	Oid			ge = get_opfamily_member(opfamily, valtype, valtype, BTGreaterEqualStrategyNumber);
+	Oid			lt = get_opfamily_member(opfamily, valtype, valtype, BTLessStrategyNumber);
+	CaseExpr   *c;
+	CaseWhen   *after;
+	CaseWhen   *before;
+
+	if (!OidIsValid(ge) || !OidIsValid(lt))
+		return NULL;
+	after = makeNode(CaseWhen);
+	after->expr = make_opclause(ge, BOOLOID, false, copyObject(value),
+								(Expr *) date_bound_const(valtype, date2j(10000, 1, 1), 0),
+								InvalidOid, InvalidOid);
+	after->result = (Expr *) date_bound_const(valtype, 0, 1);
+	after->location = -1;
+	before = makeNode(CaseWhen);
+	before->expr = make_opclause(lt, BOOLOID, false, copyObject(value),
+								 (Expr *) date_bound_const(valtype, date2j(0, 12, 31), 0),
+								 InvalidOid, InvalidOid);
+	before->result = (Expr *) date_bound_const(valtype, 0, -1);
+	before->location = -1;
+	c = makeNode(CaseExpr);
+	c->casetype = valtype;
+	c->casecollid = InvalidOid;
+	c->arg = NULL;
+	c->args = list_make2(after, before);
+	c->defresult = value;
+	c->location = -1;
+	fix_opfuncids((Node *) c);
+	return (Expr *) c;
+}
+
+/*
  * coerce_value
  *		value (of type valtype, or an array of it when is_array) cast to
  *		cmptype (or its array type), with constants folded so that EXPLAIN
@@ -318,7 +384,14 @@ pushable_operand(PlannerInfo *root, const UkgFilterDef *f, Var *var,
 	if (IsA(*value, Const) && is_date_type(valtype) &&
 		!date_const_sendable((Const *) *value))
 		return 0;
-	cast = coerce_value(root, *value, valtype, cmptype, is_array);
+	cast = *value;
+	if (!IsA(cast, Const) && !is_array && valtype != cmptype && is_date_type(valtype))
+	{
+		cast = clamp_date_value(cast, valtype, opfamily);
+		if (cast == NULL)
+			return 0;
+	}
+	cast = coerce_value(root, cast, valtype, cmptype, is_array);
 	if (cast == NULL)
 		return 0;
 	*value = cast;
