@@ -266,8 +266,10 @@ date_bound_const(Oid typid, int julian, int infinite)
 static Expr *
 clamp_date_value(Expr *value, Oid valtype, Oid opfamily)
 {
-	Oid			ge = get_opfamily_member(opfamily, valtype, valtype, BTGreaterEqualStrategyNumber);
-	Oid			lt = get_opfamily_member(opfamily, valtype, valtype, BTLessStrategyNumber);
+	Oid			ge = get_opfamily_member(opfamily, valtype, valtype,
+											 BTGreaterEqualStrategyNumber);
+	Oid			lt = get_opfamily_member(opfamily, valtype, valtype,
+											 BTLessStrategyNumber);
 	CaseExpr   *c;
 	CaseWhen   *after;
 	CaseWhen   *before;
@@ -385,7 +387,8 @@ pushable_operand(PlannerInfo *root, const UkgFilterDef *f, Var *var,
 		!date_const_sendable((Const *) *value))
 		return 0;
 	cast = *value;
-	if (!IsA(cast, Const) && !is_array && valtype != cmptype && is_date_type(valtype))
+	if (!IsA(cast, Const) && !is_array && valtype != cmptype &&
+		is_date_type(valtype))
 	{
 		cast = clamp_date_value(cast, valtype, opfamily);
 		if (cast == NULL)
