@@ -4,13 +4,17 @@
  *		  Turn WHERE clauses into UKG query parameters.
  *
  * Policy: a clause is pushed only when the resource catalog lists a filter
- * for its column, the operator is the type's default btree operator, and the
- * value side is a Const, a Param or an immutable expression without Vars of
- * the scanned relation.  Pushing is advisory: every clause is still checked
- * locally, so results never depend on how loosely or strictly UKG filters
- * (case, time zones, inclusive bounds).  Date comparisons are sent with
- * UKG's operators, widened by a day on each side, so that no row can be lost
- * whatever the API's bound semantics.
+ * for its column, the value side is a Const, a Param or an immutable
+ * expression without Vars of the scanned relation, and pushable_operand
+ * accepts the column's type, the operator, the collation and the value's
+ * type; the value is then cast to the column's type at plan time.  Pushing
+ * is advisory: every clause is still checked locally, so results never
+ * depend on how loosely or strictly UKG filters (case, time zones, inclusive
+ * bounds).  Date comparisons are sent with UKG's operators, widened by a day
+ * on each side, and for timestamptz columns by the widest time-zone offset
+ * too (widened_day), so that no row can be lost whatever the API's bound
+ * semantics; bounds UKG cannot take (infinite, years outside 1-9999) are
+ * left out.
  *
  * Copyright (c) 2026, ukg_fdw developers
  *
@@ -26,9 +30,11 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -41,21 +47,6 @@
 
 /* Most requests one scan fans out to for IN lists */
 #define UKG_MAX_FANOUT	100
-
-/*
- * btree_strategy
- *		The btree strategy of opno for values of typid, or 0 when opno is not
- *		an operator of the type's default btree operator family.
- */
-static int
-btree_strategy(Oid opno, Oid typid)
-{
-	Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
-
-	if (!OidIsValid(opclass))
-		return 0;
-	return get_op_opfamily_strategy(opno, get_opclass_family(opclass));
-}
 
 /*
  * is_value_expr
@@ -103,6 +94,314 @@ is_date_type(Oid typid)
 }
 
 /*
+ * column_fits_kind
+ *		Does a column of type coltype hold what a filter of this kind
+ *		compares?  Text filters take text and varchar columns only: an
+ *		integer column would send 1 where UKG holds "000001", and bpchar
+ *		ignores trailing blanks that UKG compares.  Date filters take date,
+ *		timestamp and timestamptz, booleans boolean, integer filters int2,
+ *		int4 and int8.  Domains are never pushed (their checks would not run
+ *		on an echoed parameter value).
+ */
+static bool
+column_fits_kind(Oid coltype, UkgFilterKind kind)
+{
+	switch (kind)
+	{
+		case UKG_FILTER_KIND_STRING:
+			return coltype == TEXTOID || coltype == VARCHAROID;
+		case UKG_FILTER_KIND_DATE:
+		case UKG_FILTER_KIND_DATETIME:
+			return is_date_type(coltype);
+		case UKG_FILTER_KIND_BOOLEAN:
+			return coltype == BOOLOID;
+		case UKG_FILTER_KIND_INTEGER:
+			return coltype == INT2OID || coltype == INT4OID || coltype == INT8OID;
+	}
+	return false;
+}
+
+/* Width rank of an integer type, 0 for other types */
+static int
+int_rank(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return 1;
+		case INT4OID:
+			return 2;
+		case INT8OID:
+			return 3;
+	}
+	return 0;
+}
+
+/*
+ * int_const_fits
+ *		Does the integer Const c fit into type target?
+ */
+static bool
+int_const_fits(Const *c, Oid target)
+{
+	int64		v;
+
+	switch (c->consttype)
+	{
+		case INT2OID:
+			v = DatumGetInt16(c->constvalue);
+			break;
+		case INT4OID:
+			v = DatumGetInt32(c->constvalue);
+			break;
+		case INT8OID:
+			v = DatumGetInt64(c->constvalue);
+			break;
+		default:
+			return false;
+	}
+	if (target == INT2OID)
+		return v >= PG_INT16_MIN && v <= PG_INT16_MAX;
+	if (target == INT4OID)
+		return v >= PG_INT32_MIN && v <= PG_INT32_MAX;
+	return target == INT8OID;
+}
+
+/*
+ * date_const_sendable
+ *		Is a date, timestamp or timestamptz Const one UKG can be sent: finite,
+ *		in years 1 to 9999 (MM-DD-YYYY)?  Anything else is not pushed, and the
+ *		clause is simply checked locally.  A NULL is fine (it proves the
+ *		result empty).
+ */
+static bool
+date_const_sendable(Const *c)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (c->constisnull)
+		return true;
+	if (c->consttype == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(c->constvalue);
+
+		if (DATE_NOT_FINITE(d))
+			return false;
+		j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	}
+	else if (c->consttype == TIMESTAMPOID || c->consttype == TIMESTAMPTZOID)
+	{
+		Timestamp	ts = DatumGetTimestamp(c->constvalue);
+
+		if (TIMESTAMP_NOT_FINITE(ts) ||
+			timestamp2tm(ts, c->consttype == TIMESTAMPTZOID ? &tz : NULL,
+						 &tm, &fsec, NULL, NULL) != 0)
+			return false;
+	}
+	else
+		return true;
+	return tm.tm_year >= 1 && tm.tm_year <= 9999;
+}
+
+/*
+ * cast_is_exact
+ *		May a value of type valtype be pushed for a column compared as
+ *		cmptype, once cast to cmptype?  Only where the cast gives exactly the
+ *		value the cross-type operator compares the column with:
+ *		binary-compatible types, name to text, a wider integer type (a
+ *		narrower one only for a Const that fits), and date, timestamp and
+ *		timestamptz among each other (equality then holds for the cast value
+ *		exactly when it held for the original; ranges are widened anyway).
+ */
+static bool
+cast_is_exact(Oid valtype, Oid cmptype, Expr *value)
+{
+	if (valtype == cmptype || IsBinaryCoercible(valtype, cmptype))
+		return true;
+	if (valtype == NAMEOID && cmptype == TEXTOID)
+		return true;
+	if (int_rank(valtype) > 0 && int_rank(cmptype) > 0)
+		return int_rank(valtype) <= int_rank(cmptype) ||
+			(IsA(value, Const) && !((Const *) value)->constisnull &&
+			 int_const_fits((Const *) value, cmptype));
+	if (is_date_type(valtype) && is_date_type(cmptype))
+		return true;
+	return false;
+}
+
+/*
+ * date_bound_const
+ *		A Const of date type typid: julian day as midnight (UTC for
+ *		timestamptz), or an infinity when infinite is -1 or +1.
+ */
+static Const *
+date_bound_const(Oid typid, int julian, int infinite)
+{
+	Datum		d;
+
+	if (typid == DATEOID)
+		d = DateADTGetDatum(infinite < 0 ? DATEVAL_NOBEGIN :
+							infinite > 0 ? DATEVAL_NOEND :
+							julian - POSTGRES_EPOCH_JDATE);
+	else
+		d = TimestampGetDatum(infinite < 0 ? DT_NOBEGIN :
+							  infinite > 0 ? DT_NOEND :
+							  (julian - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY);
+	return makeConst(typid, -1, InvalidOid, typid == DATEOID ? 4 : 8, d,
+					 false, FLOAT8PASSBYVAL || typid == DATEOID);
+}
+
+/*
+ * clamp_date_value
+ *		For a date, timestamp or timestamptz value known only when the scan
+ *		starts (a parameter, an outer row), whose cast to another of these
+ *		types could overflow: the value as an infinity when it lies past the
+ *		years UKG can take (after 10000-01-01, before 0000-12-31), so that
+ *		the cast cannot fail.  Such a value is not sent anyway: a range
+ *		bound is left out, a parameter column's value is refused.  Constants
+ *		are checked at plan time instead (date_const_sendable).
+ */
+static Expr *
+clamp_date_value(Expr *value, Oid valtype, Oid opfamily)
+{
+	Oid			ge = get_opfamily_member(opfamily, valtype, valtype,
+											 BTGreaterEqualStrategyNumber);
+	Oid			lt = get_opfamily_member(opfamily, valtype, valtype,
+											 BTLessStrategyNumber);
+	CaseExpr   *c;
+	CaseWhen   *after;
+	CaseWhen   *before;
+
+	if (!OidIsValid(ge) || !OidIsValid(lt))
+		return NULL;
+	after = makeNode(CaseWhen);
+	after->expr = make_opclause(ge, BOOLOID, false, copyObject(value),
+								(Expr *) date_bound_const(valtype, date2j(10000, 1, 1), 0),
+								InvalidOid, InvalidOid);
+	after->result = (Expr *) date_bound_const(valtype, 0, 1);
+	after->location = -1;
+	before = makeNode(CaseWhen);
+	before->expr = make_opclause(lt, BOOLOID, false, copyObject(value),
+								 (Expr *) date_bound_const(valtype, date2j(0, 12, 31), 0),
+								 InvalidOid, InvalidOid);
+	before->result = (Expr *) date_bound_const(valtype, 0, -1);
+	before->location = -1;
+	c = makeNode(CaseExpr);
+	c->casetype = valtype;
+	c->casecollid = InvalidOid;
+	c->arg = NULL;
+	c->args = list_make2(after, before);
+	c->defresult = value;
+	c->location = -1;
+	fix_opfuncids((Node *) c);
+	return (Expr *) c;
+}
+
+/*
+ * coerce_value
+ *		value (of type valtype, or an array of it when is_array) cast to
+ *		cmptype (or its array type), with constants folded so that EXPLAIN
+ *		shows the value sent.  NULL if there is no such cast.
+ */
+static Expr *
+coerce_value(PlannerInfo *root, Expr *value, Oid valtype, Oid cmptype,
+			 bool is_array)
+{
+	Oid			source = exprType((Node *) value);
+	Oid			target = is_array ? get_array_type(cmptype) : cmptype;
+	Node	   *cast;
+
+	if (valtype == cmptype)
+		return value;
+	if (!OidIsValid(target))
+		return NULL;
+	cast = coerce_to_target_type(NULL, (Node *) value, source, target, -1,
+								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (cast == NULL)
+		return NULL;
+	return (Expr *) eval_const_expressions(root, cast);
+}
+
+/*
+ * pushable_operand
+ *		The one place that decides whether "column op value" may be pushed
+ *		for filter f, whatever the clause's shape.  It requires:
+ *		- the column's type fits the filter's kind (column_fits_kind);
+ *		- opno belongs to the default btree operator family of the column's
+ *		  type, with the column's type on its left;
+ *		- a collation, if any, is deterministic (equality is then byte
+ *		  equality, as UKG's), and for an ordering operator the column's own;
+ *		- the value converts exactly to the column's type (cast_is_exact),
+ *		  and a constant date is one UKG can be sent.
+ *		*value is replaced by the value cast to the column's (comparison)
+ *		type, so that the Datum sent, or echoed by a parameter column, always
+ *		has the column's type.  Returns the operator's btree strategy, or 0
+ *		when the clause stays local.
+ */
+static int
+pushable_operand(PlannerInfo *root, const UkgFilterDef *f, Var *var,
+				 Oid opno, Oid inputcollid, bool is_array, Expr **value)
+{
+	Oid			coltype = var->vartype;
+	Oid			opclass;
+	Oid			opfamily;
+	Oid			cmptype;
+	Oid			lefttype;
+	Oid			righttype;
+	Oid			valtype;
+	int			strategy;
+	Expr	   *cast;
+
+	if (!column_fits_kind(coltype, f->kind))
+		return 0;
+	opclass = GetDefaultOpClass(coltype, BTREE_AM_OID);
+	if (!OidIsValid(opclass))
+		return 0;
+	opfamily = get_opclass_family(opclass);
+	cmptype = get_opclass_input_type(opclass);
+	if (!op_in_opfamily(opno, opfamily))
+		return 0;
+	get_op_opfamily_properties(opno, opfamily, false,
+							   &strategy, &lefttype, &righttype);
+	if (lefttype != cmptype)
+		return 0;
+
+	if (OidIsValid(inputcollid))
+	{
+		if (!get_collation_isdeterministic(inputcollid))
+			return 0;
+		if (strategy != BTEqualStrategyNumber && inputcollid != var->varcollid)
+			return 0;
+	}
+
+	valtype = exprType((Node *) *value);
+	if (is_array)
+		valtype = get_element_type(valtype);
+	if (!OidIsValid(valtype) || !IsBinaryCoercible(valtype, righttype))
+		return 0;
+	if (!cast_is_exact(valtype, cmptype, *value))
+		return 0;
+	if (IsA(*value, Const) && is_date_type(valtype) &&
+		!date_const_sendable((Const *) *value))
+		return 0;
+	cast = *value;
+	if (!IsA(cast, Const) && !is_array && valtype != cmptype &&
+		is_date_type(valtype))
+	{
+		cast = clamp_date_value(cast, valtype, opfamily);
+		if (cast == NULL)
+			return 0;
+	}
+	cast = coerce_value(root, cast, valtype, cmptype, is_array);
+	if (cast == NULL)
+		return 0;
+	*value = cast;
+	return strategy;
+}
+
+/*
  * classify
  *		If clause can be pushed, fill *q and return true.
  */
@@ -114,6 +413,7 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 	Var		   *var = NULL;
 	Expr	   *value = NULL;
 	Oid			opno = InvalidOid;
+	Oid			inputcollid = InvalidOid;
 	bool		is_array = false;
 	char	   *colname;
 	const UkgFilterDef *f;
@@ -128,6 +428,7 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 
 		if (list_length(op->args) != 2)
 			return false;
+		inputcollid = op->inputcollid;
 		if (is_our_var(baserel, linitial(op->args), &var))
 		{
 			value = lsecond(op->args);
@@ -149,6 +450,7 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 			return false;
 		value = lsecond(saop->args);
 		opno = saop->opno;
+		inputcollid = saop->inputcollid;
 		is_array = true;
 	}
 	else if (IsA(clause, Var) || (IsA(clause, BoolExpr) &&
@@ -174,7 +476,7 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 	if (f == NULL)
 		return false;
 
-	strategy = btree_strategy(opno, var->vartype);
+	strategy = pushable_operand(root, f, var, opno, inputcollid, is_array, &value);
 	if (strategy == 0)
 		return false;
 
@@ -208,8 +510,6 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 	switch (f->kind)
 	{
 		case UKG_FILTER_KIND_DATE:
-			if (!is_date_type(var->vartype) || !is_date_type(exprType((Node *) value)))
-				return false;
 			if (is_array)
 				return false;
 			if (q->op != UKG_QUAL_EQ && !(f->ops & UKG_FILTER_RANGE))
@@ -217,21 +517,16 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 			q->exact = false;	/* widened to whole days */
 			break;
 		case UKG_FILTER_KIND_DATETIME:
-			if (!is_date_type(var->vartype) || q->op != UKG_QUAL_EQ || is_array)
+			if (q->op != UKG_QUAL_EQ || is_array)
 				return false;
 			break;
 		case UKG_FILTER_KIND_BOOLEAN:
-			if (var->vartype != BOOLOID || q->op != UKG_QUAL_EQ || is_array)
+			if (q->op != UKG_QUAL_EQ || is_array)
 				return false;
 			break;
 		case UKG_FILTER_KIND_STRING:
 		case UKG_FILTER_KIND_INTEGER:
 			if (q->op != UKG_QUAL_EQ)
-				return false;
-			/* only types whose text form is what UKG compares */
-			if (var->vartype != TEXTOID && var->vartype != VARCHAROID &&
-				var->vartype != INT2OID && var->vartype != INT4OID &&
-				var->vartype != INT8OID)
 				return false;
 			break;
 	}
@@ -325,6 +620,75 @@ day_of(Datum value, Oid typid, int delta)
 	return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) + delta;
 }
 
+/*
+ * Largest distance, in microseconds, between an instant and the wall clock
+ * of any time zone: real zones reach UTC-12 and UTC+14, and PostgreSQL
+ * accepts offsets up to 15:59:59 (a POSIX-style TimeZone), so 16 hours.
+ */
+#define UKG_MAX_ZONE_USECS	(INT64CONST(16) * USECS_PER_HOUR)
+
+/* Julian days of 0001-01-01 and 9999-12-31: what MM-DD-YYYY can say */
+#define UKG_FIRST_JULIAN	1721426
+#define UKG_LAST_JULIAN		5373484
+
+/*
+ * widened_day
+ *		A UKG day bound for a date range: with direction -1, a Julian day lo
+ *		such that every row with a column value above (or at) value has a
+ *		UKG date after lo; with +1, a day hi such that every row below (or
+ *		at) value has a UKG date before hi.  The margin of one day makes the
+ *		bound right whether UKG's operators include the day or not.
+ *
+ *		value has the column's type (pushable_operand cast it).  A date or
+ *		timestamp column holds UKG's own wall-clock day, so its day is
+ *		exact.  A timestamptz column holds instants whose UKG day is the wall
+ *		day in some zone (the one in the data, or the session's when the data
+ *		has no offset), so the bound moves by the widest zone offset first,
+ *		then takes the UTC day.
+ *
+ *		Returns false when no bound can be sent: an infinite value, or a day
+ *		outside years 1 to 9999.  The bound is then left out (the clause is
+ *		still checked locally), never an error.
+ */
+static bool
+widened_day(Datum value, Oid typid, int direction, int *day)
+{
+	int			julian;
+
+	if (typid == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(value);
+
+		if (DATE_NOT_FINITE(d))
+			return false;
+		julian = d + POSTGRES_EPOCH_JDATE;
+	}
+	else
+	{
+		Timestamp	ts = DatumGetTimestamp(value);
+		struct pg_tm tm;
+		fsec_t		fsec;
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			return false;
+		if (typid == TIMESTAMPTZOID)
+		{
+			ts += direction * UKG_MAX_ZONE_USECS;
+			if (!IS_VALID_TIMESTAMP(ts))
+				return false;
+		}
+		/* no zone: the wall day of a timestamp, the UTC day of an instant */
+		if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+			return false;
+		julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	}
+	julian += direction;
+	if (julian < UKG_FIRST_JULIAN || julian > UKG_LAST_JULIAN)
+		return false;
+	*day = julian;
+	return true;
+}
+
 static char *
 ukg_date(int julian)
 {
@@ -357,6 +721,18 @@ iso_timestamp(Datum value, Oid typid)
 					tm.tm_year, tm.tm_mon, tm.tm_mday,
 					tm.tm_hour, tm.tm_min, tm.tm_sec,
 					typid == TIMESTAMPTZOID ? "Z" : "");
+}
+
+/*
+ * value_utf8
+ *		A value in the database encoding as UTF-8, which UKG reads in URLs
+ *		(a LATIN1 'García' must go out as Garc%C3%ADa).  Every server
+ *		encoding converts to UTF-8; SQL_ASCII bytes go out as they are.
+ */
+static char *
+value_utf8(char *s)
+{
+	return pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
 /* One query parameter of one request */
@@ -475,11 +851,13 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 								hi = INT_MAX;
 					int			r;
 
-					/* widen by a day on each side: see the file header */
-					if (q->op == UKG_QUAL_EQ || q->op == UKG_QUAL_GT || q->op == UKG_QUAL_GE)
-						lo = day_of(value, typid, -1);
-					if (q->op == UKG_QUAL_EQ || q->op == UKG_QUAL_LT || q->op == UKG_QUAL_LE)
-						hi = day_of(value, typid, +1);
+					/* widened: see widened_day; unsendable bounds stay out */
+					if ((q->op == UKG_QUAL_EQ || q->op == UKG_QUAL_GT || q->op == UKG_QUAL_GE) &&
+						!widened_day(value, typid, -1, &lo))
+						lo = INT_MIN;
+					if ((q->op == UKG_QUAL_EQ || q->op == UKG_QUAL_LT || q->op == UKG_QUAL_LE) &&
+						!widened_day(value, typid, +1, &hi))
+						hi = INT_MAX;
 					for (r = 0; r < nranges; r++)
 						if (strcmp(range_param[r], f->param) == 0)
 							break;
@@ -524,8 +902,10 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 		}
 		else if (range_lo[i] != INT_MIN)
 			v = psprintf(">%s", ukg_date(range_lo[i]));
-		else
+		else if (range_hi[i] != INT_MAX)
 			v = psprintf("<%s", ukg_date(range_hi[i]));
+		else
+			continue;			/* no bound could be sent */
 		fixed = add_param(fixed, range_param[i], v);
 	}
 
@@ -558,7 +938,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			ParamValue *pv = (ParamValue *) lfirst(lp);
 
 			appendStringInfo(&qs, "%s%s=%s", qs.len > 0 ? "&" : "",
-							 pv->param, encode ? ukg_url_encode(pv->value) : pv->value);
+							 pv->param, encode ? ukg_url_encode(value_utf8(pv->value)) : pv->value);
 		}
 		result = lappend(result, qs.data);
 	}

@@ -700,7 +700,8 @@ start_scan(ForeignScanState *node, UkgScanState *st)
 		values = lappend(values, (void *) value);
 		isnulls = lappend_int(isnulls, isnull);
 		if (q->filter->is_param && q->op == UKG_QUAL_EQ)
-			ukg_json_conv_set_param(st->conv, q->attnum, value, isnull);
+			ukg_json_conv_set_param(st->conv, q->attnum, exprType((Node *) q->expr),
+									value, isnull);
 	}
 	/* no pushed qual gives one request set with an empty query string */
 	st->sets = ukg_build_query_params(st->pushed, values, isnulls, true, &empty);

@@ -207,7 +207,7 @@ extern UkgColumnConv *ukg_json_conv_create(Relation rel,
 											const UkgResourceDef *resdef,
 											List *attnums);
 extern void ukg_json_conv_set_param(UkgColumnConv *conv, AttrNumber attnum,
-									Datum value, bool isnull);
+									Oid typid, Datum value, bool isnull);
 extern void ukg_json_page_values(UkgJsonPage *page, UkgColumnConv *conv,
 								 Datum *values, bool *nulls);
 extern char *ukg_json_error_message(const char *body, size_t len);

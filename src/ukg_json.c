@@ -34,6 +34,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "parser/parse_coerce.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -775,17 +776,24 @@ ukg_json_conv_create(Relation rel, const UkgResourceDef *resdef, List *attnums)
 
 /*
  * ukg_json_conv_set_param
- *		Set the value a parameter column returns (the pushed value).
+ *		Set the value a parameter column returns (the pushed value).  typid
+ *		is the value's type: the planner cast it to the column's type (see
+ *		pushable_operand in pushdown.c), and a value of any other type is
+ *		refused rather than returned as the column's Datum.
  */
 void
 ukg_json_conv_set_param(UkgColumnConv *conv, AttrNumber attnum,
-						Datum value, bool isnull)
+						Oid typid, Datum value, bool isnull)
 {
 	int			i;
 
 	for (i = 0; i < conv->ncols; i++)
 		if (conv->cols[i].attnum == attnum && conv->cols[i].kind == CK_PARAM)
 		{
+			if (!isnull && !IsBinaryCoercible(typid, conv->cols[i].typid))
+				elog(ERROR, "pushed value of type %s does not fit parameter column \"%s\" of type %s",
+					 format_type_be(typid), conv->cols[i].colname,
+					 format_type_be(conv->cols[i].typid));
 			conv->cols[i].param_value = value;
 			conv->cols[i].param_isnull = isnull;
 		}

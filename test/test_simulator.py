@@ -366,6 +366,15 @@ class FilterTests(SimTestCase):
         self.assertEqual(body["errors"],
                          {"dateTimeChanged": ["The value '2020-01-01' is not valid."]})
 
+    def test_invalid_filters_ignored_when_lenient(self):
+        query = "isHomeCompany=%01%01AAAAAA&companyID=C0002"
+        self.assertEqual(get("/n/%d%s?%s" % (self.N, EE_EMPLOYMENT, query)).status, 400)
+        control("POST", "settings", {"ignore_invalid_filters": True})
+        rows = self.filtered(query, EE_EMPLOYMENT)
+        self.assertEqual(len(rows), self.N // 5)
+        self.assertEqual({r["companyID"] for r in rows}, {"C0002"})
+        self.assertEqual(len(self.filtered("dateTimeChanged=2020-01-01")), self.N)
+
     def test_string_equality_is_exact_and_case_sensitive(self):
         smiths = self.filtered("lastName=Smith", PERSON)
         self.assertTrue(smiths)

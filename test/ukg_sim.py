@@ -98,6 +98,10 @@ DEFAULT_SETTINGS = {
     "quota_requests": 0,
     "quota_window_s": 60.0,
     "quota_retry_after": False,         # send Retry-After with the 429
+    # a lenient server: a filter value that does not parse (a boolean that is
+    # not true/false, a malformed date) is ignored, as if absent, instead of
+    # answering 400 (issue #13's tests need rows back for odd values)
+    "ignore_invalid_filters": False,
 }
 
 SETTING_CHECKS = {
@@ -114,6 +118,7 @@ SETTING_CHECKS = {
     "quota_requests": lambda v: type(v) is int and v >= 0,
     "quota_window_s": lambda v: type(v) in (int, float) and v > 0,
     "quota_retry_after": lambda v: isinstance(v, bool),
+    "ignore_invalid_filters": lambda v: isinstance(v, bool),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -839,7 +844,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             resource.paging, str(size),
                             "The field %s must be between 1 and %d." % (resource.paging, limit))
                     size = limit
-        indices = self.dataset.select(resource, req.n, req.lower, inclusive)
+        params = req.lower
+        if settings["ignore_invalid_filters"]:
+            params = valid_filters(resource, params, inclusive)
+        indices = self.dataset.select(resource, req.n, params, inclusive)
         if resource.paging:
             start = (page - 1) * size
             indices = indices[start:start + size]
@@ -1119,6 +1127,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return Reply.json(200, dict(self.state.ready_info, seed=self.dataset.seed,
                                     size=self.default_size, resources=resources,
                                     accounts=accounts, clients=clients))
+
+
+def valid_filters(resource, params, inclusive):
+    """params ({lower-case name: value}) without the documented filters whose
+    values do not parse (setting ignore_invalid_filters)."""
+    kept = {}
+    for name, value in params.items():
+        spec = resource.filters.get(name)
+        if spec is not None and value:
+            try:
+                spec.predicate(value, inclusive)
+            except sim_data.FilterError:
+                continue
+        kept[name] = value
+    return kept
 
 
 def int_or_400(text, name):
