@@ -98,7 +98,7 @@ FILTER_ALIASES = {
     ("personnel/v1/audit-details", "action"): "audAction",
 }
 
-# Window parameters that take ISO-8601 timestamps (UKG_FILTER_KIND_DATETIME,
+# Window parameters that take RFC 3339 timestamps (UKG_FILTER_KIND_DATETIME,
 # equality only) rather than UKG's MM-DD-YYYY date operators.
 DATETIME_PARAMS = {
     ("personnel/v1/employee-changes", "startDate"),
@@ -1145,7 +1145,7 @@ def emit_doc(res, log, inputs):
     a("")
     a("### Timestamp windows, required parameters, comma lists")
     a("")
-    a("* DATETIME (ISO-8601, equality) window parameters: " + ", ".join(
+    a("* DATETIME (RFC 3339 with offset, equality) window parameters: " + ", ".join(
         "`%s` %s" % (p, pn) for p, pn in sorted(DATETIME_PARAMS)) + ". "
       "employee-changes and audit-details are the documented ones "
       "(FACTS.md 3); the open-enrollment deduction windows are typed the "
@@ -1254,8 +1254,9 @@ def emit_doc(res, log, inputs):
     a("")
     a("Filters: `param`→column (operators, kind); *(param)* marks a "
       "parameter column; `date` = MM-DD-YYYY value with UKG's operators, "
-      "`iso` = ISO-8601 timestamp, `int` = integer; `bool` filters take "
-      "true/false. Paths marked (uncertain) are the unprefixed code "
+      "`iso` = RFC 3339 timestamp, `int` = integer, `local` = listed but "
+      "never pushed, then the spec's format and pattern; `bool` filters take "
+      "true/false (or Y/N where the pattern asks). Paths marked (uncertain) are the unprefixed code "
       "resources.")
     a("")
     a("| Schema | Name | Path | Paging | Cols | Pushable filters | Permission |")
