@@ -679,6 +679,11 @@ def build(spec, catalog_perms, facts_perms):
             if required and not ops:
                 raise GenError("%s: required parameter %s cannot be pushed"
                                % (path, pn))
+            if "UKG_FILTER_RANGE" in ops and (qf or pattern):
+                # UKG's operator forms (>d, {a,b}) are checked against
+                # neither; the spec must constrain them by no format or pattern
+                raise GenError("%s: range filter %s has a format or pattern"
+                               % (path, pn))
             filters.append(dict(param=pn, column=col["name"], kind=kind,
                                 ops=ops, required=required,
                                 is_param=is_param, format=qf,
