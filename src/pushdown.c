@@ -12,6 +12,13 @@
  * UKG's operators, widened by a day on each side, so that no row can be lost
  * whatever the API's bound semantics.
  *
+ * Values take the form UKG's OpenAPI spec gives the parameter, which the
+ * catalog records per filter (format, pattern): date-time parameters in
+ * RFC 3339 with an explicit offset, booleans as Y/N where the pattern asks
+ * for a letter, and nothing the pattern refuses (test/conform checks every
+ * request against the spec).  UKG's date operators are used only where the
+ * catalog says the operation documents them.
+ *
  * Copyright (c) 2026, ukg_fdw developers
  *
  * IDENTIFICATION
@@ -427,8 +434,8 @@ iso_timestamp(Datum value, Oid typid)
 /*
  * yes_no_form
  *		Does the filter's pattern ask for Y (as ^[yY]{1}$ does) rather than
- *		true?  Then a boolean is sent as Y or N (and N, which such a
- *		pattern refuses, stays local).
+ *		true?  Then a boolean is sent as Y or N (where the pattern refuses N,
+ *		false is not sent: see unsendable).
  */
 static bool
 yes_no_form(const UkgFilterDef *f)
