@@ -9,6 +9,8 @@ SELECT name, path, paging, permission, columns FROM ukg_fdw_resources()
                 'company-details', 'employee-changes', 'jobs', 'pay-register')
  ORDER BY name;
 SELECT filters FROM ukg_fdw_resources() WHERE name = 'person-details';
+-- a date filter whose operation documents no value form is listed but local (#19)
+SELECT filters FROM ukg_fdw_resources() WHERE name = 'pay-register';
 
 CREATE SCHEMA imp_personnel;
 CREATE SCHEMA imp_config;

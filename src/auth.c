@@ -336,6 +336,8 @@ ukg_auth_headers(UkgOptions *opts, UkgCredentials *cred, UkgHttpStats *stats,
 	/* the requests that carry these headers use this mapping's connections */
 	opts->umid = cred->umid;
 	headers = lappend(headers, pstrdup("Accept: application/json"));
+	/* UKG's onboarding guide lists it among the headers every request needs */
+	headers = lappend(headers, pstrdup("Content-Type: application/json"));
 
 	if (opts->auth_method == UKG_AUTH_BASIC)
 	{

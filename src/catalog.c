@@ -107,7 +107,8 @@ paging_name(UkgPaging paging)
 
 /*
  * describe_filters
- *		"param -> column (ops)" for each filter of a resource.  palloc'd.
+ *		"param -> column (ops)" for each filter of a resource ("local" for
+ *		one that is never pushed).  palloc'd.
  */
 static char *
 describe_filters(const UkgResourceDef *res)
@@ -120,8 +121,9 @@ describe_filters(const UkgResourceDef *res)
 	{
 		const UkgFilterDef *f = &res->filters[i];
 
-		appendStringInfo(&buf, "%s%s (%s%s%s%s%s)",
+		appendStringInfo(&buf, "%s%s (%s%s%s%s%s%s)",
 						 i > 0 ? ", " : "", f->column,
+						 f->ops == 0 ? "local" : "",
 						 (f->ops & UKG_FILTER_EQ) ? "=" : "",
 						 (f->ops & UKG_FILTER_LIST) ? " IN" : "",
 						 (f->ops & UKG_FILTER_RANGE) ? " < <= > >=" : "",

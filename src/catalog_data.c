@@ -44,11 +44,11 @@ static const UkgColumnDef audit_details_columns[] = {
 };
 
 static const UkgFilterDef audit_details_filters[] = {
-	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"tableName", "aud_table_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
-	{"fieldName", "aud_field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
-	{"action", "aud_action", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"tableName", "aud_table_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
+	{"fieldName", "aud_field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
+	{"action", "aud_action", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* compensation-details: GET personnel/v1/compensation-details */
@@ -105,26 +105,26 @@ static const UkgColumnDef compensation_details_columns[] = {
 };
 
 static const UkgFilterDef compensation_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payGroupCode", "pay_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"salaryOrHourlyCode", "salary_or_hourly_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryShiftCode", "primary_shift_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryShiftGroupCode", "primary_shift_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateInJob", "date_in_job", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateLastPaid", "date_last_paid", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"datePaidThru", "date_paid_thru", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"isAutoAllocated", "is_auto_allocated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isAutoPaid", "is_auto_paid", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isSeasonalWorker", "is_seasonal_worker", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isHighlyCompensated", "is_highly_compensated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isMultipleJob", "is_multiple_job", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"performanceReviewRating", "performance_review_rating", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"performanceReviewType", "performance_review_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[\\s*a-zA-Z0-9,\\[\\]]*$"},
+	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"payGroupCode", "pay_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"salaryOrHourlyCode", "salary_or_hourly_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"primaryShiftCode", "primary_shift_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"primaryShiftGroupCode", "primary_shift_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"dateInJob", "date_in_job", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateLastPaid", "date_last_paid", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"datePaidThru", "date_paid_thru", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"isAutoAllocated", "is_auto_allocated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]{0,1}$"},
+	{"isAutoPaid", "is_auto_paid", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]{0,1}$"},
+	{"isSeasonalWorker", "is_seasonal_worker", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]{0,1}$"},
+	{"isHighlyCompensated", "is_highly_compensated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]{0,1}$"},
+	{"isMultipleJob", "is_multiple_job", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]{0,1}$"},
+	{"performanceReviewRating", "performance_review_rating", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"performanceReviewType", "performance_review_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
 };
 
 /* contacts: GET personnel/v1/contacts */
@@ -193,17 +193,17 @@ static const UkgColumnDef contacts_columns[] = {
 };
 
 static const UkgFilterDef contacts_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"relationshipCode", "relationship_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isBeneficiary", "is_beneficiary", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isDependent", "is_dependent", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"statusAsOfDate", "status_as_of_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]*$"},
+	{"relationshipCode", "relationship_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]*$"},
+	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"isBeneficiary", "is_beneficiary", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]*$"},
+	{"isDependent", "is_dependent", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, "^[a-zA-Z]*$"},
+	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"statusAsOfDate", "status_as_of_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
 };
 
 /* deduction-history-effective-change-dates: GET personnel/v1/deduction-history-effective-change-dates */
@@ -222,10 +222,10 @@ static const UkgColumnDef deduction_history_effective_change_dates_columns[] = {
 };
 
 static const UkgFilterDef deduction_history_effective_change_dates_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"sessionDate", "session_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
-	{"fieldName", "field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, true, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"sessionDate", "session_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
+	{"fieldName", "field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, true, false, NULL, NULL},
 };
 
 /* dep-deductions: GET personnel/v1/dep-deductions */
@@ -259,12 +259,12 @@ static const UkgColumnDef dep_deductions_columns[] = {
 };
 
 static const UkgFilterDef dep_deductions_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
-	{"currentCOID", "current_coid", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
+	{"currentCOID", "current_coid", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* emp-deductions: GET personnel/v1/emp-deductions */
@@ -344,12 +344,12 @@ static const UkgColumnDef emp_deductions_columns[] = {
 };
 
 static const UkgFilterDef emp_deductions_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dedCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
-	{"benStatus", "benefit_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dedCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
+	{"benStatus", "benefit_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
 };
 
 /* emp-deductions-benefit-option-change-date: GET personnel/v1/emp-deductions-benefit-option-change-date */
@@ -362,9 +362,9 @@ static const UkgColumnDef emp_deductions_benefit_option_change_date_columns[] = 
 };
 
 static const UkgFilterDef emp_deductions_benefit_option_change_date_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
 };
 
 /* empl-multiple-jobs: GET personnel/v1/empl-multiple-jobs */
@@ -385,11 +385,11 @@ static const UkgColumnDef empl_multiple_jobs_columns[] = {
 };
 
 static const UkgFilterDef empl_multiple_jobs_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobCode", "job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isPrimaryJob", "is_primary_job", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"jobIsInActive", "job_is_in_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"jobCode", "job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isPrimaryJob", "is_primary_job", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"jobIsInActive", "job_is_in_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* empl-multiple-positions: GET personnel/v1/empl-multiple-positions */
@@ -438,11 +438,11 @@ static const UkgColumnDef empl_multiple_positions_columns[] = {
 };
 
 static const UkgFilterDef empl_multiple_positions_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobCode", "job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isPrimary", "is_primary", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"jobCode", "job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isPrimary", "is_primary", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* employee-changes: GET personnel/v1/employee-changes */
@@ -497,8 +497,8 @@ static const UkgColumnDef employee_changes_columns[] = {
 };
 
 static const UkgFilterDef employee_changes_filters[] = {
-	{"startDate", "start_date", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"endDate", "end_date", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
+	{"startDate", "start_date", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"endDate", "end_date", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
 };
 
 /* employee-cobra-details: GET personnel/v1/employee-cobra-details */
@@ -518,11 +518,11 @@ static const UkgColumnDef employee_cobra_details_columns[] = {
 };
 
 static const UkgFilterDef employee_cobra_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 };
 
 /* employee-contract-details: GET personnel/v1/employee-contract-details */
@@ -537,13 +537,13 @@ static const UkgColumnDef employee_contract_details_columns[] = {
 };
 
 static const UkgFilterDef employee_contract_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"contractNumber", "contract_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"contractTypeCode", "contract_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"rowLastChanged", "row_last_changed", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"contractNumber", "contract_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"contractTypeCode", "contract_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"rowLastChanged", "row_last_changed", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* employee-demographic-details: GET personnel/v1/employee-demographic-details */
@@ -609,12 +609,12 @@ static const UkgColumnDef employee_demographic_details_columns[] = {
 };
 
 static const UkgFilterDef employee_demographic_details_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"lastName", "last_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"emailAddress", "email_address", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"addressState", "address_state", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"addressCountry", "address_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z0-9]*$"},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z0-9]*$"},
+	{"lastName", "last_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z]*$"},
+	{"emailAddress", "email_address", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"addressState", "address_state", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z]*$"},
+	{"addressCountry", "address_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z]*$"},
 };
 
 /* employee-education: GET personnel/v1/employee-education */
@@ -635,9 +635,9 @@ static const UkgColumnDef employee_education_columns[] = {
 };
 
 static const UkgFilterDef employee_education_filters[] = {
-	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"country", "country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"country", "country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* employee-employment-details: GET personnel/v1/employee-employment-details */
@@ -719,32 +719,32 @@ static const UkgColumnDef employee_employment_details_columns[] = {
 	{"supervisorCompanyCode", "supervisor_company_code", "text", NULL},
 	{"companyGLSegment", "company_gl_segment", "text", NULL},
 	{"locationGLSegment", "location_gl_segment", "text", NULL},
-	{NULL, "is_home_company", "text", "Request parameter isHomeCompany, echoed (not in the record)"},
+	{NULL, "is_home_company", "boolean", "Request parameter isHomeCompany, echoed (not in the record)"},
 };
 
 static const UkgFilterDef employee_employment_details_filters[] = {
-	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryWorkLocationCode", "primary_work_location_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"primaryProjectCode", "primary_project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"deductionGroupCode", "deduction_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"earningGroupCode", "earning_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeTypeCode", "employee_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeStatusCode", "employee_status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorId", "supervisor_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"originalHireDate", "original_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"lastHireDate", "last_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateOfTermination", "date_of_termination", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateOfRetirement", "date_of_retirement", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateLastPayDatePaid", "date_last_pay_date_paid", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"isHomeCompany", "is_home_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
+	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
+	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z]*$"},
+	{"primaryWorkLocationCode", "primary_work_location_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"primaryProjectCode", "primary_project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"deductionGroupCode", "deduction_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"earningGroupCode", "earning_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeTypeCode", "employee_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeStatusCode", "employee_status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[0-9]*$"},
+	{"supervisorId", "supervisor_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"originalHireDate", "original_hire_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"lastHireDate", "last_hire_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateOfTermination", "date_of_termination", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateOfRetirement", "date_of_retirement", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateLastPayDatePaid", "date_last_pay_date_paid", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"isHomeCompany", "is_home_company", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, true, NULL, "^[yY]{1}$"},
 };
 
 /* employee-extended-elements: GET personnel/v1/employee-extended-elements */
@@ -784,10 +784,10 @@ static const UkgColumnDef employee_extended_elements_columns[] = {
 };
 
 static const UkgFilterDef employee_extended_elements_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 };
 
 /* employee-global-banks: GET personnel/v1/employee-global-banks */
@@ -830,11 +830,11 @@ static const UkgColumnDef employee_global_banks_columns[] = {
 };
 
 static const UkgFilterDef employee_global_banks_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeCountry", "employee_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateModified", "date_modified", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeCountry", "employee_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dateModified", "date_modified", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
 };
 
 /* employee-global-localization-elements: GET personnel/v1/employee-global-localization-elements */
@@ -852,10 +852,10 @@ static const UkgColumnDef employee_global_localization_elements_columns[] = {
 };
 
 static const UkgFilterDef employee_global_localization_elements_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"created", "created", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effective", "effective", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"created", "created", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, "date-time", NULL},
+	{"effective", "effective", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, "date-time", NULL},
 };
 
 /* employee-job-history-details: GET personnel/v1/employee-job-history-details */
@@ -927,15 +927,15 @@ static const UkgColumnDef employee_job_history_details_columns[] = {
 };
 
 static const UkgFilterDef employee_job_history_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isOrgChange", "is_orgchange", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isJobChange", "is_job_change", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isRateChange", "is_rate_change", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isPromotion", "is_promotion", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobEffectiveDate", "job_effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isOrgChange", "is_orgchange", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isJobChange", "is_job_change", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isRateChange", "is_rate_change", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isPromotion", "is_promotion", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"jobEffectiveDate", "job_effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
 };
 
 /* employee-multi-phone-numbers: GET personnel/v1/employee-multi-phone-numbers */
@@ -956,8 +956,8 @@ static const UkgColumnDef employee_multi_phone_numbers_columns[] = {
 };
 
 static const UkgFilterDef employee_multi_phone_numbers_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[*a-zA-Z0-9]*$"},
+	{"systemId", "system_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* employee-pay-deduction-elements: GET personnel/v1/employee-pay-deduction-elements */
@@ -987,16 +987,16 @@ static const UkgColumnDef employee_pay_deduction_elements_columns[] = {
 };
 
 static const UkgFilterDef employee_pay_deduction_elements_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"country", "country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payDeductionName", "pay_deduction_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"periodStartName", "period_start_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"paymentOrDeductionIndicator", "payment_or_deduction_indicator", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"modifiedDate", "modified_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"startDate", "start_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"endDate", "end_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"country", "country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payDeductionName", "pay_deduction_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"periodStartName", "period_start_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"paymentOrDeductionIndicator", "payment_or_deduction_indicator", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"modifiedDate", "modified_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"startDate", "start_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"endDate", "end_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
 };
 
 /* employee-profiles: GET personnel/v1/integration/kronos/employee-profiles */
@@ -1022,12 +1022,12 @@ static const UkgColumnDef employee_profiles_columns[] = {
 };
 
 static const UkgFilterDef employee_profiles_filters[] = {
-	{"product", "product", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"changeWindow", "change_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true},
-	{"includeHistoryIfChangeDetected", "include_history_if_change_detected", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, true},
+	{"product", "product", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"changeWindow", "change_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true, "int32", NULL},
+	{"includeHistoryIfChangeDetected", "include_history_if_change_detected", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, true, NULL, NULL},
 };
 
 /* employee-security-user-details: GET personnel/v1/employee-security-user-details */
@@ -1041,8 +1041,8 @@ static const UkgColumnDef employee_security_user_details_columns[] = {
 };
 
 static const UkgFilterDef employee_security_user_details_filters[] = {
-	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
 /* employee-status: GET personnel/v1/integration/kronos/employee-status */
@@ -1065,11 +1065,11 @@ static const UkgColumnDef employee_status_columns[] = {
 };
 
 static const UkgFilterDef employee_status_filters[] = {
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeIds", "employee_ids", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"inactiveTermWindow", "inactive_term_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true},
-	{"inactiveDisabledWindow", "inactive_disabled_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeIds", "employee_ids", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
+	{"inactiveTermWindow", "inactive_term_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true, "int32", NULL},
+	{"inactiveDisabledWindow", "inactive_disabled_window", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, true, "int32", NULL},
 };
 
 /* employee-supervisor-details: GET personnel/v1/employee-supervisor-details */
@@ -1092,11 +1092,11 @@ static const UkgColumnDef employee_supervisor_details_columns[] = {
 };
 
 static const UkgFilterDef employee_supervisor_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorCompanyId", "supervisor_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorCompanyCode", "supervisor_company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"supervisorCompanyId", "supervisor_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"supervisorCompanyCode", "supervisor_company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* employment-details: GET personnel/v1/employment-details */
@@ -1182,28 +1182,28 @@ static const UkgColumnDef employment_details_columns[] = {
 };
 
 static const UkgFilterDef employment_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryWorkLocationCode", "primary_work_location_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"primaryProjectCode", "primary_project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"deductionGroupCode", "deduction_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"earningGroupCode", "earning_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeTypeCode", "employee_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeStatusCode", "employee_status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorID", "supervisor_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"originalHireDate", "original_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"lastHireDate", "last_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateOfTermination", "date_of_termination", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateOfRetirement", "date_of_retirement", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateLastPayDatePaid", "date_last_pay_date_paid", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isHomeCompany", "is_home_company", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, true},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"fullTimeOrPartTimeCode", "full_time_or_part_time_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"primaryWorkLocationCode", "primary_work_location_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"primaryProjectCode", "primary_project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"deductionGroupCode", "deduction_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"earningGroupCode", "earning_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeTypeCode", "employee_type_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeStatusCode", "employee_status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"supervisorID", "supervisor_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"originalHireDate", "original_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"lastHireDate", "last_hire_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateOfTermination", "date_of_termination", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateOfRetirement", "date_of_retirement", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateLastPayDatePaid", "date_last_pay_date_paid", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isHomeCompany", "is_home_company", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, true, NULL, NULL},
 };
 
 /* integration-audit-configuration: GET personnel/v1/integration-audit-configuration */
@@ -1215,8 +1215,8 @@ static const UkgColumnDef integration_audit_configuration_columns[] = {
 };
 
 static const UkgFilterDef integration_audit_configuration_filters[] = {
-	{"tableName", "table_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"fieldName", "field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"tableName", "table_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"fieldName", "field_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* international-employees: GET personnel/v1/international-employees */
@@ -1254,9 +1254,9 @@ static const UkgColumnDef international_employees_columns[] = {
 };
 
 static const UkgFilterDef international_employees_filters[] = {
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, 0, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* national-documents: GET personnel/v1/national-documents */
@@ -1274,9 +1274,9 @@ static const UkgColumnDef national_documents_columns[] = {
 };
 
 static const UkgFilterDef national_documents_filters[] = {
-	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"nationalDocumentIssuingCountryCode", "national_document_issuing_country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"nationalDocumentIssuingCountryCode", "national_document_issuing_country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* open-enrollment-dep-deductions: GET personnel/v1/open-enrollment-dep-deductions */
@@ -1316,10 +1316,10 @@ static const UkgColumnDef open_enrollment_dep_deductions_columns[] = {
 };
 
 static const UkgFilterDef open_enrollment_dep_deductions_filters[] = {
-	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"sessionType", "session_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
+	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"sessionType", "session_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
 };
 
 /* open-enrollment-emp-deductions: GET personnel/v1/open-enrollment-emp-deductions */
@@ -1373,10 +1373,10 @@ static const UkgColumnDef open_enrollment_emp_deductions_columns[] = {
 };
 
 static const UkgFilterDef open_enrollment_emp_deductions_filters[] = {
-	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true},
-	{"sessionType", "session_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false},
+	{"startDateTime", "start_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"endDateTime", "end_date_time", UKG_FILTER_KIND_DATETIME, UKG_FILTER_EQ, true, true, "date-time", NULL},
+	{"sessionType", "session_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, true, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, true, false, NULL, NULL},
 };
 
 /* person-details: GET personnel/v1/person-details */
@@ -1478,19 +1478,19 @@ static const UkgColumnDef person_details_columns[] = {
 };
 
 static const UkgFilterDef person_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"lastName", "last_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"emailAddress", "email_address", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"addressState", "address_state", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"addressCountry", "address_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeCreated", "datetime_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"dateTimeChanged", "datetime_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"nationalId", "national_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"nationalIdCountry", "national_id_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"lastName", "last_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"emailAddress", "email_address", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"addressState", "address_state", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"addressCountry", "address_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateTimeCreated", "datetime_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"dateTimeChanged", "datetime_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
+	{"nationalId", "national_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"nationalIdCountry", "national_id_country", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* position-report: GET personnel/v1/position-report */
@@ -1504,10 +1504,10 @@ static const UkgColumnDef position_report_columns[] = {
 };
 
 static const UkgFilterDef position_report_filters[] = {
-	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"reportsToPositionCode", "reports_to_position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveStartDate", "effective_start_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"effectiveStopDate", "effective_stop_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"reportsToPositionCode", "reports_to_position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveStartDate", "effective_start_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"effectiveStopDate", "effective_stop_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 };
 
 /* pto-plans: GET personnel/v1/pto-plans */
@@ -1532,8 +1532,8 @@ static const UkgColumnDef user_defined_fields_columns[] = {
 };
 
 static const UkgFilterDef user_defined_fields_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9]*$"},
 };
 
 /* user-details: GET personnel/v1/user-details */
@@ -1549,9 +1549,9 @@ static const UkgColumnDef user_details_columns[] = {
 };
 
 static const UkgFilterDef user_details_filters[] = {
-	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
 /* user-preferences: GET personnel/v1/user-preferences */
@@ -1562,7 +1562,7 @@ static const UkgColumnDef user_preferences_columns[] = {
 };
 
 static const UkgFilterDef user_preferences_filters[] = {
-	{"userID", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"userID", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* user-profile-details: GET personnel/v1/user-profile-details */
@@ -1605,12 +1605,12 @@ static const UkgColumnDef user_profile_details_columns[] = {
 };
 
 static const UkgFilterDef user_profile_details_filters[] = {
-	{"masterCompany", "master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"userId", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"roleId", "role_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"masterCompany", "master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"userId", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"roleId", "role_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
 /* allergy: GET configuration/v1/allergy */
@@ -1673,10 +1673,10 @@ static const UkgColumnDef company_details_columns[] = {
 };
 
 static const UkgFilterDef company_details_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"masterCompanyId", "master_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyCode", "company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isMasterCompany", "is_master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"masterCompanyId", "master_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"companyCode", "company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isMasterCompany", "is_master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* companyProperty: GET configuration/v1/companyProperty */
@@ -1712,7 +1712,7 @@ static const UkgColumnDef custom_fields_schema_columns[] = {
 };
 
 static const UkgFilterDef custom_fields_schema_filters[] = {
-	{"className", "class_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
+	{"className", "class_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
 };
 
 /* disability: GET configuration/v1/disability */
@@ -1780,16 +1780,16 @@ static const UkgColumnDef earnings_columns[] = {
 };
 
 static const UkgFilterDef earnings_filters[] = {
-	{"calculationRule", "calculation_rule", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"taxCategory", "tax_category", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"useDeductionOffset", "use_deduction_offset", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"includeInShiftDiffrential", "include_in_shift_diffrential", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"includeInManualCheck", "include_in_manual_check", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"includeInAccruals", "include_in_accruals", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"includeInDeferredCompensation", "include_in_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"calculationRule", "calculation_rule", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"taxCategory", "tax_category", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"useDeductionOffset", "use_deduction_offset", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"includeInShiftDiffrential", "include_in_shift_diffrential", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"includeInManualCheck", "include_in_manual_check", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"includeInAccruals", "include_in_accruals", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"includeInDeferredCompensation", "include_in_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* employeeType: GET configuration/v1/employeeType */
@@ -1821,9 +1821,9 @@ static const UkgColumnDef insurance_rate_columns[] = {
 };
 
 static const UkgFilterDef insurance_rate_filters[] = {
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* jobFamily: GET configuration/v1/jobFamily */
@@ -1841,8 +1841,8 @@ static const UkgColumnDef jobgroup_columns[] = {
 };
 
 static const UkgFilterDef jobgroup_filters[] = {
-	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"jobGroupCountryCode", "job_group_country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"jobGroupCountryCode", "job_group_country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* jobs: GET configuration/v1/jobs */
@@ -1855,8 +1855,8 @@ static const UkgColumnDef jobs_columns[] = {
 };
 
 static const UkgFilterDef jobs_filters[] = {
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* licenseType: GET configuration/v1/licenseType */
@@ -1887,8 +1887,8 @@ static const UkgColumnDef locations_columns[] = {
 };
 
 static const UkgFilterDef locations_filters[] = {
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* maritalStatus: GET configuration/v1/maritalStatus */
@@ -1927,10 +1927,10 @@ static const UkgColumnDef option_rate_columns[] = {
 };
 
 static const UkgFilterDef option_rate_filters[] = {
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
 };
 
 /* org-levels: GET configuration/v1/org-levels */
@@ -1950,11 +1950,11 @@ static const UkgColumnDef org_levels_columns[] = {
 };
 
 static const UkgFilterDef org_levels_filters[] = {
-	{"levelDescription", "level_description", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"code", "code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"budgetGroup", "budget_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"reportingCategory", "reporting_category", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"levelDescription", "level_description", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"code", "code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"budgetGroup", "budget_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"reportingCategory", "reporting_category", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* organization-reporting-category: GET configuration/v1/organization-reporting-category */
@@ -2007,16 +2007,16 @@ static const UkgColumnDef positions_columns[] = {
 };
 
 static const UkgFilterDef positions_filters[] = {
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"employeeType", "employee_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"statusCode", "status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"payGroupCode", "pay_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"projectCode", "project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"shiftGroupCode", "shift_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"isProrated", "is_prorated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isApproved", "is_approved", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isEligibleForBenefits", "is_eligible_for_benefits", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"employeeType", "employee_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"statusCode", "status_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"payGroupCode", "pay_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"positionCode", "position_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"projectCode", "project_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"shiftGroupCode", "shift_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"isProrated", "is_prorated", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isApproved", "is_approved", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isEligibleForBenefits", "is_eligible_for_benefits", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* project: GET configuration/v1/project */
@@ -2036,7 +2036,7 @@ static const UkgColumnDef roles_columns[] = {
 };
 
 static const UkgFilterDef roles_filters[] = {
-	{"rolName", "rol_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"rolName", "rol_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
 /* school: GET configuration/v1/school */
@@ -2083,8 +2083,8 @@ static const UkgColumnDef tax_groups_columns[] = {
 };
 
 static const UkgFilterDef tax_groups_filters[] = {
-	{"taxCalcGroupIdCode", "tax_calc_group_id_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
-	{"taxGroupIsInactive", "tax_group_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"taxCalcGroupIdCode", "tax_calc_group_id_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, NULL},
+	{"taxGroupIsInactive", "tax_group_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* termType: GET configuration/v1/termType */
@@ -2124,12 +2124,12 @@ static const UkgColumnDef direct_deposit_columns[] = {
 };
 
 static const UkgFilterDef direct_deposit_filters[] = {
-	{"accountIsInactive", "account_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeBankRoutingNumber", "employee_bank_routing_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"accountIsInactive", "account_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeBankRoutingNumber", "employee_bank_routing_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"countryCode", "country_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false, NULL, NULL},
 };
 
 /* earnings-history-base-elements: GET payroll/v1/earnings-history-base-elements */
@@ -2188,17 +2188,17 @@ static const UkgColumnDef earnings_history_base_elements_columns[] = {
 };
 
 static const UkgFilterDef earnings_history_base_elements_filters[] = {
-	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"includeInDeferredCompensation", "include_in_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
+	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[0-9]*$"},
+	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[0-9]*$"},
+	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, "^[0-9]*$"},
+	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, "^[0-9]*$"},
+	{"includeInDeferredCompensation", "include_in_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
 /* general-ledger: GET payroll/v2/general-ledger */
@@ -2236,9 +2236,9 @@ static const UkgColumnDef general_ledger_columns[] = {
 };
 
 static const UkgFilterDef general_ledger_filters[] = {
-	{"runId", "run_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"blockId", "block_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"mostRecent", "most_recent", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
+	{"runId", "run_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"blockId", "block_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"mostRecent", "most_recent", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
 };
 
 /* pay-register: GET payroll/v1/pay-register */
@@ -2301,16 +2301,16 @@ static const UkgColumnDef pay_register_columns[] = {
 };
 
 static const UkgFilterDef pay_register_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"documentNumber", "document_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"periodEndDate", "period_end_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"periodStartDate", "period_start_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"documentNumber", "document_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"periodEndDate", "period_end_date", UKG_FILTER_KIND_DATE, 0, false, false, NULL, NULL},
+	{"periodStartDate", "period_start_date", UKG_FILTER_KIND_DATE, 0, false, false, NULL, NULL},
 };
 
 /* paygroup-payperiods: GET payroll/v1/paygroup-payperiods */
@@ -2363,13 +2363,13 @@ static const UkgColumnDef paygroup_payperiods_columns[] = {
 };
 
 static const UkgFilterDef paygroup_payperiods_filters[] = {
-	{"payDateSeq", "pay_date_seq", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, false},
-	{"periodEndDate", "period_end_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"periodStartDate", "period_start_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
+	{"payDateSeq", "pay_date_seq", UKG_FILTER_KIND_INTEGER, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"periodEndDate", "period_end_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"periodStartDate", "period_start_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
+	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
 };
 
 /* payroll-deductions-history: GET payroll/v1/payroll-deductions-history */
@@ -2457,33 +2457,33 @@ static const UkgColumnDef payroll_deductions_history_columns[] = {
 };
 
 static const UkgFilterDef payroll_deductions_history_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"deductionType", "deduction_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"benefitProvider", "benefit_provider", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
-	{"is401K", "is401k", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is403B", "is403b", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is408K", "is408k", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is408P", "is408p", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is457", "is457", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is457B", "is457b", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is457F", "is457_f", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"is501C", "is501_c", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isD125", "is_d125", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isDeductionOffSet", "is_deduction_off_set", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isDeferredCompensation", "is_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isDependentCare", "is_dependent_care", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isHousing", "is_housing", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"isNonQualifiedPlan", "is_non_qualified_plan", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
-	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
-	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"deductionType", "deduction_type", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"benefitOption", "benefit_option", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"benefitProvider", "benefit_provider", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"periodControl", "period_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
+	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
+	{"is401K", "is401k", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is403B", "is403b", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is408K", "is408k", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is408P", "is408p", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is457", "is457", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is457B", "is457b", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is457F", "is457_f", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"is501C", "is501_c", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isD125", "is_d125", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isDeductionOffSet", "is_deduction_off_set", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isDeferredCompensation", "is_deferred_compensation", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isDependentCare", "is_dependent_care", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isHousing", "is_housing", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"isNonQualifiedPlan", "is_non_qualified_plan", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
+	{"startPerControl", "start_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
+	{"endPerControl", "end_per_control", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
 };
 
 const UkgResourceDef ukg_resources[] = {

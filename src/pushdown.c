@@ -16,6 +16,13 @@
  * semantics; bounds UKG cannot take (infinite, years outside 1-9999) are
  * left out.
  *
+ * Values take the form UKG's OpenAPI spec gives the parameter, which the
+ * catalog records per filter (format, pattern): date-time parameters in
+ * RFC 3339 with an explicit offset, booleans as Y/N where the pattern asks
+ * for a letter, and nothing the pattern refuses (test/conform checks every
+ * request against the spec).  UKG's date operators are used only where the
+ * catalog says the operation documents them.
+ *
  * Copyright (c) 2026, ukg_fdw developers
  *
  * IDENTIFICATION
@@ -27,6 +34,7 @@
 
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -47,6 +55,13 @@
 
 /* Most requests one scan fans out to for IN lists */
 #define UKG_MAX_FANOUT	100
+
+/* The OpenAPI format whose values are sent in RFC 3339 */
+#define UKG_FORMAT_DATE_TIME	"date-time"
+
+static bool filter_takes_value(const UkgFilterDef *f, Expr *value, UkgPushedQual *q);
+static char *scalar_value(const UkgFilterDef *f, Datum value, Oid typid);
+static bool value_sendable(const UkgFilterDef *f, const char *text);
 
 /*
  * is_value_expr
@@ -533,6 +548,42 @@ classify(PlannerInfo *root, RelOptInfo *baserel, const UkgOptions *opts,
 	/* parameter columns take equality only: they echo the pushed value */
 	if (f->is_param && (q->op != UKG_QUAL_EQ || is_array))
 		return false;
+	return filter_takes_value(f, value, q);
+}
+
+/*
+ * filter_takes_value
+ *		Can the spec's format and pattern of filter f accept the value?
+ *
+ * A filter the catalog lists with no operator at all (a date filter whose
+ * operation documents no value form) is never pushed.  A constant is
+ * rendered as it would be sent and checked against the filter's pattern
+ * now, so that one that can never be sent stays local and EXPLAIN says so;
+ * a required parameter or a parameter column is left to fail with a precise
+ * error at execution (ukg_build_query_params), as no local test can stand in
+ * for them.  A value known only at execution may turn out not to match: the
+ * qual then stays local, so it is not exact.
+ */
+static bool
+filter_takes_value(const UkgFilterDef *f, Expr *value, UkgPushedQual *q)
+{
+	if ((f->ops & (UKG_FILTER_EQ | UKG_FILTER_LIST | UKG_FILTER_RANGE | UKG_FILTER_BOOL)) == 0)
+		return false;
+	if (f->pattern == NULL && f->format == NULL)
+		return true;
+	if (IsA(value, Const) && !q->is_array)
+	{
+		Const	   *c = (Const *) value;
+
+		if (c->constisnull || f->required || f->is_param)
+			return true;
+		if (f->kind == UKG_FILTER_KIND_DATE)
+			return true;		/* operator forms: checked at execution */
+		if (f->pattern == NULL && is_date_type(c->consttype))
+			return true;		/* always a valid RFC 3339 date-time */
+		return value_sendable(f, scalar_value(f, c->constvalue, c->consttype));
+	}
+	q->exact = false;
 	return true;
 }
 
@@ -710,17 +761,170 @@ value_text(Datum value, Oid typid)
 	return OidOutputFunctionCall(outfunc, value);
 }
 
+/*
+ * iso_timestamp
+ *		A date, timestamp or timestamptz as an RFC 3339 date-time with an
+ *		explicit offset, the form the spec's "date-time" format asks for:
+ *		timestamptz in UTC; date and timestamp, which have no zone, taken
+ *		as UTC.  Fractional seconds only when there are any.
+ */
 static char *
 iso_timestamp(Datum value, Oid typid)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	char		frac[16] = "";
 
 	datum_to_tm(value, typid, &tm, &fsec, true);
-	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d%s",
+	if (tm.tm_year < 1 || tm.tm_year > 9999)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot send a date outside the years 1 to 9999 to UKG"),
+				 errdetail("RFC 3339 dates have four-digit years.")));
+	if (fsec != 0)
+	{
+		int			len;
+
+		snprintf(frac, sizeof(frac), ".%06d", (int) fsec);
+		/* no trailing zeros */
+		for (len = strlen(frac); frac[len - 1] == '0'; len--)
+			frac[len - 1] = '\0';
+	}
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d%sZ",
 					tm.tm_year, tm.tm_mon, tm.tm_mday,
-					tm.tm_hour, tm.tm_min, tm.tm_sec,
-					typid == TIMESTAMPTZOID ? "Z" : "");
+					tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+/*
+ * yes_no_form
+ *		Does the filter's pattern ask for Y (as ^[yY]{1}$ does) rather than
+ *		true?  Then a boolean is sent as Y or N (where the pattern refuses N,
+ *		false is not sent: see unsendable).
+ */
+static bool
+yes_no_form(const UkgFilterDef *f)
+{
+	return f->pattern != NULL && !value_sendable(f, "true") && value_sendable(f, "Y");
+}
+
+/*
+ * scalar_value
+ *		The text one value of filter f is sent as (not yet URL-encoded), for
+ *		equality: booleans as true/false or Y/N, date-time parameters in
+ *		RFC 3339, dates of parameter columns without a format as UKG's
+ *		MM-DD-YYYY, anything else in its type's text form.
+ */
+static char *
+scalar_value(const UkgFilterDef *f, Datum value, Oid typid)
+{
+	bool		date_time = f->format != NULL &&
+		strcmp(f->format, UKG_FORMAT_DATE_TIME) == 0;
+
+	switch (f->kind)
+	{
+		case UKG_FILTER_KIND_BOOLEAN:
+			if (yes_no_form(f))
+				return pstrdup(DatumGetBool(value) ? "Y" : "N");
+			return pstrdup(DatumGetBool(value) ? "true" : "false");
+		case UKG_FILTER_KIND_DATETIME:
+			return iso_timestamp(value, typid);
+		case UKG_FILTER_KIND_DATE:
+			if (date_time)
+				return iso_timestamp(value, typid);
+			return ukg_date(day_of(value, typid, 0));
+		case UKG_FILTER_KIND_STRING:
+		case UKG_FILTER_KIND_INTEGER:
+			break;
+	}
+	if (date_time && is_date_type(typid))
+		return iso_timestamp(value, typid);
+	return value_text(value, typid);
+}
+
+/*
+ * regex_match
+ *		Does text match the regular expression re?  PostgreSQL's regular
+ *		expressions, in the C collation: on the pattern shapes the catalog
+ *		admits (tools/gen_catalog.py, PATTERN_SHAPE_RE) they mean what the
+ *		spec's ECMA-262 patterns mean.
+ */
+static bool
+regex_match(const char *text, const char *re)
+{
+	return DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID,
+												CStringGetTextDatum(text),
+												CStringGetTextDatum(re)));
+}
+
+/*
+ * rfc3339_valid
+ *		Is text an RFC 3339 date-time with an explicit offset, and a real
+ *		calendar date and time?
+ */
+static bool
+rfc3339_valid(const char *text)
+{
+	int			y,
+				mo,
+				d,
+				h,
+				mi,
+				s;
+	const char *off;
+
+	if (!regex_match(text, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+					 "(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"))
+		return false;
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+		return false;
+	if (mo < 1 || mo > MONTHS_PER_YEAR || d < 1 ||
+		d > day_tab[isleap(y)][mo - 1] || h > 23 || mi > 59 || s > 59)
+		return false;
+	/* the offset: Z, or +hh:mm / -hh:mm after any fraction */
+	off = text + 19;
+	if (*off == '.')
+		off += 1 + strspn(off + 1, "0123456789");
+	if (*off != 'Z' && (atoi(off + 1) > 23 || atoi(off + 4) > 59))
+		return false;
+	return true;
+}
+
+/*
+ * value_sendable
+ *		May text be sent as the value of filter f: does it match the spec's
+ *		pattern, and, for a date-time parameter, is it RFC 3339?
+ */
+static bool
+value_sendable(const UkgFilterDef *f, const char *text)
+{
+	if (f->format != NULL && strcmp(f->format, UKG_FORMAT_DATE_TIME) == 0 &&
+		!rfc3339_valid(text))
+		return false;
+	if (f->pattern != NULL && !regex_match(text, f->pattern))
+		return false;
+	return true;
+}
+
+/*
+ * unsendable
+ *		A value of filter f that the spec does not allow: an error for a
+ *		required parameter or a parameter column (no local test can replace
+ *		them), else false: the qual stays local.
+ */
+static bool
+unsendable(const UkgFilterDef *f, const char *text)
+{
+	if (f->required || f->is_param)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("value \"%s\" is not valid for UKG query parameter \"%s\"",
+						text, f->param),
+				 f->pattern ?
+				 errdetail("The UKG API specification requires values of \"%s\" to match the pattern %s.",
+						   f->param, f->pattern) :
+				 errdetail("The UKG API specification requires values of \"%s\" in RFC 3339 date-time form.",
+						   f->param)));
+	return false;
 }
 
 /*
@@ -750,6 +954,22 @@ add_param(List *list, const char *param, char *value)
 	pv->param = param;
 	pv->value = value;
 	return lappend(list, pv);
+}
+
+/*
+ * add_scalar
+ *		Add filter f's parameter with one exact value in the form the spec
+ *		asks for, unless the spec refuses it (then the qual stays local, or
+ *		it is an error: see unsendable).
+ */
+static List *
+add_scalar(List *list, const UkgFilterDef *f, Datum value, Oid typid)
+{
+	char	   *s = scalar_value(f, value, typid);
+
+	if (value_sendable(f, s) || unsendable(f, s))
+		list = add_param(list, f->param, s);
+	return list;
 }
 
 /*
@@ -808,6 +1028,7 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			List	   *alts = NIL;
 			StringInfoData list;
 			bool		commas_ok = (f->ops & UKG_FILTER_LIST) != 0;
+			bool		sendable = true;
 
 			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 			deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
@@ -822,6 +1043,8 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				s = value_text(elems[i], elemtype);
 				if (strchr(s, ',') != NULL)
 					commas_ok = false;
+				if (sendable && !value_sendable(f, s))
+					sendable = unsendable(f, s);
 				appendStringInfo(&list, "%s%s", list.len > 0 ? "," : "", s);
 				alts = add_param(alts, f->param, s);
 			}
@@ -830,6 +1053,10 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				*empty = true;
 				return NIL;
 			}
+			if (!sendable)
+				continue;		/* a value the spec refuses: checked locally */
+			if (commas_ok && !value_sendable(f, list.data))
+				commas_ok = false;	/* the pattern refuses the comma list */
 			if (commas_ok || list_length(alts) == 1)
 				fixed = add_param(fixed, f->param, list.data);
 			else
@@ -842,8 +1069,8 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			case UKG_FILTER_KIND_DATE:
 				if (f->is_param)
 				{
-					/* a parameter, not a filter: the date itself */
-					fixed = add_param(fixed, f->param, ukg_date(day_of(value, typid, 0)));
+					/* a parameter, not a filter: the value itself */
+					fixed = add_scalar(fixed, f, value, typid);
 					break;
 				}
 				{
@@ -875,14 +1102,10 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				}
 				break;
 			case UKG_FILTER_KIND_DATETIME:
-				fixed = add_param(fixed, f->param, iso_timestamp(value, typid));
-				break;
 			case UKG_FILTER_KIND_BOOLEAN:
-				fixed = add_param(fixed, f->param, pstrdup(DatumGetBool(value) ? "true" : "false"));
-				break;
 			case UKG_FILTER_KIND_STRING:
 			case UKG_FILTER_KIND_INTEGER:
-				fixed = add_param(fixed, f->param, value_text(value, typid));
+				fixed = add_scalar(fixed, f, value, typid);
 				break;
 		}
 	}

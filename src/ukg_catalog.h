@@ -29,7 +29,9 @@ typedef enum UkgPaging
 /* What a filter query parameter can express (bit mask) */
 #define UKG_FILTER_EQ		0x01	/* param=value */
 #define UKG_FILTER_LIST		0x02	/* param=a,b,c (IN list in one request) */
-#define UKG_FILTER_RANGE	0x04	/* UKG date operators: =>d, =<d, {a,b} */
+#define UKG_FILTER_RANGE	0x04	/* UKG date operators: =>d, =<d, {a,b},
+									 * only where the operation documents
+									 * them; no bit at all: never pushed */
 #define UKG_FILTER_BOOL		0x08	/* param=true|false */
 
 /* Kind of value a filter takes */
@@ -38,7 +40,7 @@ typedef enum UkgFilterKind
 	UKG_FILTER_KIND_STRING,
 	UKG_FILTER_KIND_DATE,		/* MM-DD-YYYY with UKG's operators */
 	UKG_FILTER_KIND_DATETIME,	/* ISO 8601 timestamp (employee-changes) */
-	UKG_FILTER_KIND_BOOLEAN,
+	UKG_FILTER_KIND_BOOLEAN,	/* true/false, or Y when the pattern says */
 	UKG_FILTER_KIND_INTEGER
 } UkgFilterKind;
 
@@ -60,6 +62,10 @@ typedef struct UkgFilterDef
 	bool		required;		/* the API requires this parameter */
 	bool		is_param;		/* the column is not in the record: it
 								 * echoes the pushed value */
+	const char *format;			/* the spec's format, e.g. "date-time" (a
+								 * value is sent in RFC 3339), or NULL */
+	const char *pattern;		/* the spec's pattern; a value is sent only
+								 * if it matches (see pushdown.c), or NULL */
 } UkgFilterDef;
 
 typedef struct UkgResourceDef

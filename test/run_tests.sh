@@ -7,7 +7,9 @@
 # throwaway PostgreSQL cluster (as the postgres OS user, on a free port) and
 # the UKG simulator, then runs the simulator's contract tests, pg_regress and
 # the scripted multi-session tests.  The last line is "N passed, N failed";
-# the exit status is non-zero if anything failed.  Only the processes this
+# the exit status is non-zero if anything failed.  The conformance part
+# installs a pinned Stoplight Prism with npm (cached in test/conform/
+# node_modules) and checks every request ukg_fdw sends against UKG's spec.  Only the processes this
 # script started are stopped, also when it is interrupted.
 #
 # --asan builds the module with AddressSanitizer, preloads libasan into the
@@ -15,7 +17,7 @@
 #
 # While developing, parts can be chosen from the environment (the default
 # is everything):
-#   UKG_PARTS="sim catalog regress scripted"   which parts run
+#   UKG_PARTS="sim catalog regress scripted conform"   which parts run
 #   UKG_REGRESS="setup types"                  these pg_regress files only
 #   UKG_SCRIPTED="test_a test_b"               these scripted tests only
 
@@ -43,7 +45,7 @@ count() {
 	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
 }
 
-parts=" ${UKG_PARTS:-sim catalog regress scripted} "
+parts=" ${UKG_PARTS:-sim catalog regress scripted conform} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 
 if want sim; then
@@ -90,6 +92,17 @@ log "scripted tests"
 "$UKG_PY" "$UKG_TOP/test/scripted_tests.py" >"$UKG_TMP/scripted.out" 2>&1 || true
 cat "$UKG_TMP/scripted.out"
 count "$UKG_TMP/scripted.out"
+fi
+
+if want conform; then
+log "spec conformance (Prism)"
+# Node.js and npm: Debian's, unless the machine has them already
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	ukg_install_packages nodejs npm || true
+fi
+"$UKG_PY" "$UKG_TOP/test/conform/conform.py" >"$UKG_TMP/conform.out" 2>&1 || true
+grep -v '^ok ' "$UKG_TMP/conform.out" || true
+count "$UKG_TMP/conform.out"
 fi
 
 if grep -q "terminated by signal" "$UKG_TMP/server.log"; then

@@ -1385,7 +1385,7 @@ class FilterSpec:
     """A documented filter parameter of a resource.
 
     kind: 'eq' exact string, 'list' comma-separated alternatives,
-    'date' UKG date operators, 'bool' true/false.  key: the record key the
+    'date' UKG date operators, 'bool' true/false, 'yn' also Y/N.  key: the record key the
     parameter filters (its spelling may differ, e.g. companyId vs companyID).
     getter: function of the record context giving the filtered value; the
     resource sets it from `key` unless given (hidden attributes).
@@ -1404,14 +1404,22 @@ class FilterSpec:
         if self.kind == "list":
             wanted = {part.strip() for part in value.split(",") if part.strip()}
             return lambda v: v is not None and v is not MISSING and digest_text(v) in wanted
-        if self.kind == "bool":
-            lowered = value.strip().lower()
-            if lowered not in ("true", "false"):
-                raise FilterError(self.param, value)
-            expected = lowered == "true"
+        if self.kind in ("bool", "yn"):
+            expected = self.bool_value(value)
             return lambda v: v is expected or v == flag(expected)
         test = date_test(self.param, value, inclusive)
         return lambda v: isinstance(v, str) and test(v[:10])
+
+
+    def bool_value(self, value):
+        """true/false, and for kind 'yn' also Y/N (any case): the spec's
+        pattern ^[yY]{1}$ on employee-employment-details' isHomeCompany."""
+        lowered = value.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        if self.kind == "yn" and lowered in ("y", "n"):
+            return lowered == "y"
+        raise FilterError(self.param, value)
 
 
 def filters(*specs):
@@ -1550,6 +1558,9 @@ EMPLOYMENT_FILTER_NAMES = [
 
 # Hidden attribute: every generated employee belongs to its home company.
 HOME_COMPANY = FilterSpec("isHomeCompany", "bool", getter=lambda e: True)
+# employee-employment-details spells its flag Y (spec pattern ^[yY]{1}$);
+# compensation-details' flags are one letter too (^[a-zA-Z]*$, maxLength 1)
+HOME_COMPANY_YN = FilterSpec("isHomeCompany", "yn", getter=lambda e: True)
 
 EMPLOYMENT_FILTERS = filters(
     "companyId=companyID", "employeeId=employeeID", "supervisorID", HOME_COMPANY,
@@ -1561,15 +1572,15 @@ LIST_FILTERS = {"companyID", "primaryJobCode", "primaryWorkLocationCode", "prima
                 "employeeStatusCode", "payGroup"}
 
 EMPLOYEE_EMPLOYMENT_FILTERS = filters(
-    "companyID:list", "employeeID", "supervisorId", HOME_COMPANY,
+    "companyID:list", "employeeID", "supervisorId", HOME_COMPANY_YN,
     *[name + ":list" if name in LIST_FILTERS else name for name in EMPLOYMENT_FILTER_NAMES])
 
 COMPENSATION_FILTERS = filters(
     "companyId=companyID", "employeeId=employeeID", "primaryJobCode", "jobGroupCode",
     "jobTitle", "payGroupCode", "fullTimeOrPartTimeCode", "salaryOrHourlyCode",
     "primaryShiftCode", "primaryShiftGroupCode", "dateInJob:date", "dateLastPaid:date",
-    "datePaidThru:date", "isAutoAllocated:bool", "isAutoPaid:bool", "isSeasonalWorker:bool",
-    "isHighlyCompensated:bool", "isMultipleJob:bool", "performanceReviewRating",
+    "datePaidThru:date", "isAutoAllocated:yn", "isAutoPaid:yn", "isSeasonalWorker:yn",
+    "isHighlyCompensated:yn", "isMultipleJob:yn", "performanceReviewRating",
     "performanceReviewType")
 
 JOB_HISTORY_FILTERS = filters(

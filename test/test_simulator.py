@@ -867,6 +867,58 @@ class DataTests(SimTestCase):
 
 
 # ---------------------------------------------------------------------------
+# Spec value forms and headers (issue #19)
+# ---------------------------------------------------------------------------
+
+class SpecFormTests(SimTestCase):
+    EED = EE_EMPLOYMENT
+
+    def test_content_type_required_as_a_setting(self):
+        # off by default: today's behaviour
+        self.assertEqual(get("/n/3" + PERSON).status, 200)
+        control("POST", "settings", {"require_content_type": True})
+        response = get("/n/3" + PERSON)
+        self.assertEqual(response.status, 415)
+        self.assertIn("Content-Type", response.json()["message"])
+        with_type = dict(SVC, **{"Content-Type": "application/json; charset=utf-8"})
+        self.assertEqual(get("/n/3" + PERSON, with_type).status, 200)
+        wrong = dict(SVC, **{"Content-Type": "text/plain"})
+        self.assertEqual(get("/n/3" + PERSON, wrong).status, 415)
+        # the control API never needs it
+        self.assertEqual(request("GET", "/_control/counters").status, 200)
+        self.assertEqual(counters()["data_requests"], 4)
+
+    def test_home_company_flag_takes_y(self):
+        everyone = records("/n/20" + self.EED)
+        self.assertEqual(len(everyone), 20)
+        for value in ("Y", "y", "true"):
+            self.assertEqual(records("/n/20%s?isHomeCompany=%s" % (self.EED, value)),
+                             everyone)
+        for value in ("N", "false"):
+            self.assertEqual(records("/n/20%s?isHomeCompany=%s" % (self.EED, value)), [])
+        self.assertEqual(get("/n/20%s?isHomeCompany=yes" % self.EED).status, 400)
+        # employment-details' isHomeCompany is a boolean: Y is not one
+        self.assertEqual(get("/n/20%s?isHomeCompany=Y" % EMPLOYMENT).status, 400)
+
+    def test_compensation_flags_take_y_and_n(self):
+        for flag in ("isAutoPaid", "isSeasonalWorker"):
+            yes = records("/n/40%s?%s=true" % (COMPENSATION, flag))
+            no = records("/n/40%s?%s=false" % (COMPENSATION, flag))
+            self.assertEqual(len(yes) + len(no), 40)
+            self.assertEqual(records("/n/40%s?%s=Y" % (COMPENSATION, flag)), yes)
+            self.assertEqual(records("/n/40%s?%s=n" % (COMPENSATION, flag)), no)
+            self.assertEqual(get("/n/40%s?%s=X" % (COMPENSATION, flag)).status, 400)
+
+    def test_window_in_rfc3339_forms(self):
+        base = "/n/50%s?startDate=%s&endDate=2025-01-01T00:00:00Z"
+        utc = records(base % (CHANGES, "2023-01-01T00:00:00Z"))
+        self.assertTrue(0 < len(utc) < 50)
+        for start in ("2023-01-01T00:00:00.000Z", "2023-01-01T01:00:00%2B01:00",
+                      "2022-12-31T19:00:00-05:00"):
+            self.assertEqual(records(base % (CHANGES, start)), utc, start)
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])

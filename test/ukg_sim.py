@@ -102,6 +102,10 @@ DEFAULT_SETTINGS = {
     # not true/false, a malformed date) is ignored, as if absent, instead of
     # answering 400 (issue #13's tests need rows back for odd values)
     "ignore_invalid_filters": False,
+    # UKG's onboarding guide lists Content-Type: application/json among the
+    # headers of every request; when set, a data request without it is
+    # answered 415 (what a tenant does without it is undocumented)
+    "require_content_type": False,
 }
 
 SETTING_CHECKS = {
@@ -119,6 +123,7 @@ SETTING_CHECKS = {
     "quota_window_s": lambda v: type(v) in (int, float) and v > 0,
     "quota_retry_after": lambda v: isinstance(v, bool),
     "ignore_invalid_filters": lambda v: isinstance(v, bool),
+    "require_content_type": lambda v: isinstance(v, bool),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -752,6 +757,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return Reply.json(405, {"message": "The requested resource does not support "
                                                "http method '%s'." % self.command},
                               headers=[("Allow", "GET")])
+        wrong_type = self.content_type_check()
+        if wrong_type:
+            return wrong_type
         denied = self.authorize(req, resource)
         if denied:
             return denied
@@ -768,6 +776,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if resource is None:
             return b'{"filler":"' + b"x" * 1000 + b'"}'
         return resource.render(resource.context(self.dataset.seed, 0)).encode("utf-8")
+
+    def content_type_check(self):
+        """None, or the 415 reply when the require_content_type setting is on
+        and the request lacks Content-Type: application/json."""
+        if not self.state.settings["require_content_type"]:
+            return None
+        media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media == "application/json":
+            return None
+        return Reply.json(415, {"message": "The request must carry the header "
+                                           "Content-Type: application/json."})
 
     # -- authentication and permissions --
     def authorize(self, req, resource):

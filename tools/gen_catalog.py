@@ -98,7 +98,7 @@ FILTER_ALIASES = {
     ("personnel/v1/audit-details", "action"): "audAction",
 }
 
-# Window parameters that take ISO-8601 timestamps (UKG_FILTER_KIND_DATETIME,
+# Window parameters that take RFC 3339 timestamps (UKG_FILTER_KIND_DATETIME,
 # equality only) rather than UKG's MM-DD-YYYY date operators.
 DATETIME_PARAMS = {
     ("personnel/v1/employee-changes", "startDate"),
@@ -110,6 +110,42 @@ DATETIME_PARAMS = {
     ("personnel/v1/open-enrollment-emp-deductions", "startDateTime"),
     ("personnel/v1/open-enrollment-emp-deductions", "endDateTime"),
 }
+
+# UKG's date operators (`=<d`, `=>d`, `={a,b}`, FACTS.md 3) are documented
+# per operation, in its description ("Correct syntax when using date-time
+# parameters ...").  Only the date filters of such an operation get
+# UKG_FILTER_RANGE; a date filter on a record column of any other operation
+# is not pushed at all (its value form is undocumented), and a date-time
+# parameter column takes an exact RFC 3339 value.
+RANGE_DOC_RE = re.compile(r"less\s+than\s+\(=<\)", re.I)
+
+# Spec patterns of the shape a one-letter flag takes: a parameter with one
+# is a boolean filter, sent as "Y" (a false value cannot be sent).
+YES_PATTERN_RE = re.compile(r"^\^\[yY\](\{1\})?\$$")
+
+# The only pattern shapes the spec uses, and so the only ones the generator
+# passes on: ^[class]*$ and ^[class]{n}$ with a class of letters, digits,
+# ranges, `*`, `,`, `\s`, `\[` and `\]`.  ukg_fdw evaluates them with
+# PostgreSQL's regular expressions, whose syntax agrees with ECMA-262 (the
+# dialect of OpenAPI patterns) on exactly these.  A string parameter's
+# minLength/maxLength is folded into its ^[class]*$ pattern as {min,max}, so
+# that one pattern carries every constraint on the value's text.
+PATTERN_SHAPE_RE = re.compile(
+    r"^\^\[(?:[A-Za-z0-9*,]|[A-Za-z0-9]-[A-Za-z0-9]|\\[s\[\]])+\]"
+    r"(?:\*|\{\d+(?:,\d+)?\})\$$")
+
+
+def param_pattern(qs):
+    """The pattern a string parameter's value must match (the spec's, with
+    minLength/maxLength folded in), or None."""
+    pattern = qs.get("pattern")
+    lo, hi = qs.get("minLength"), qs.get("maxLength")
+    if qs.get("type") != "string" or (lo is None and hi is None):
+        return pattern
+    m = re.match(r"^\^(\[.*\])\*\$$", pattern or "")
+    if not m:
+        raise GenError("length limits without a ^[class]*$ pattern: %r" % qs)
+    return "^%s{%d,%s}$" % (m.group(1), lo or 0, "" if hi is None else hi)
 
 # Parameters the API requires although the spec marks them optional.
 REQUIRED_PARAMS = {
@@ -390,6 +426,7 @@ def build(spec, catalog_perms, facts_perms):
         "collisions": [], "renames": [], "type_notes": [],
         "perm_source": [], "perm_conflicts": [], "echo": [],
         "aliases": [], "param_cols": [], "date_text": [], "perm_agree": 0,
+        "yes_flags": [], "date_local": [], "length_folded": [],
     }
 
     # -- select -------------------------------------------------------------
@@ -552,10 +589,21 @@ def build(spec, catalog_perms, facts_perms):
             if c["json_key"]:
                 lower.setdefault(c["json_key"].lower(), c)
         filters = []
+        range_doc = bool(RANGE_DOC_RE.search(op.get("description") or ""))
         for q in params:
             pn = q["name"]
             qs = spec.deref(q.get("schema", {}))
             qt, qf = qs.get("type"), qs.get("format")
+            pattern = param_pattern(qs)
+            if pattern != qs.get("pattern"):
+                log["length_folded"].append((path, pn, qs.get("pattern"), pattern))
+            if pattern is not None and not PATTERN_SHAPE_RE.match(pattern):
+                raise GenError("%s: parameter %s has a pattern of a shape "
+                               "ukg_fdw does not evaluate: %r"
+                               % (path, pn, pattern))
+            yes_flag = pattern is not None and bool(YES_PATTERN_RE.match(pattern))
+            if yes_flag:
+                log["yes_flags"].append((path, pn, pattern))
             alias = FILTER_ALIASES.get((path, pn))
             col = None
             if alias:
@@ -570,7 +618,7 @@ def build(spec, catalog_perms, facts_perms):
             if is_param:
                 if qf == "date-time":
                     ptype = "timestamp"
-                elif qt == "boolean":
+                elif qt == "boolean" or yes_flag:
                     ptype = "boolean"
                 elif qt == "integer":
                     ptype = "integer" if qf == "int32" else "bigint"
@@ -594,7 +642,7 @@ def build(spec, catalog_perms, facts_perms):
             # kind
             if (path, pn) in DATETIME_PARAMS:
                 kind = "DATETIME"
-            elif qt == "boolean" or ctype == "boolean":
+            elif qt == "boolean" or ctype == "boolean" or yes_flag:
                 kind = "BOOLEAN"
             elif qt in ("integer", "number"):
                 kind = "INTEGER"
@@ -612,9 +660,15 @@ def build(spec, catalog_perms, facts_perms):
                 ops = ["UKG_FILTER_EQ"]
                 if pn in lists and not is_param:
                     ops.append("UKG_FILTER_LIST")
+            elif kind == "DATE" and is_param:
+                ops = ["UKG_FILTER_EQ"]
+            elif kind == "DATE" and range_doc:
+                ops = ["UKG_FILTER_EQ", "UKG_FILTER_RANGE"]
             elif kind == "DATE":
-                ops = ["UKG_FILTER_EQ"] if is_param else \
-                    ["UKG_FILTER_EQ", "UKG_FILTER_RANGE"]
+                # the operation documents no value form for this filter:
+                # listed, never pushed, filtered locally
+                ops = []
+                log["date_local"].append((path, pn, col["name"]))
             elif kind == "DATETIME":
                 ops = ["UKG_FILTER_EQ"]
             elif kind == "BOOLEAN":
@@ -622,9 +676,18 @@ def build(spec, catalog_perms, facts_perms):
             else:
                 ops = ["UKG_FILTER_EQ"]
             required = bool(q.get("required")) or (path, pn) in REQUIRED_PARAMS
+            if required and not ops:
+                raise GenError("%s: required parameter %s cannot be pushed"
+                               % (path, pn))
+            if "UKG_FILTER_RANGE" in ops and (qf or pattern):
+                # UKG's operator forms (>d, {a,b}) are checked against
+                # neither; the spec must constrain them by no format or pattern
+                raise GenError("%s: range filter %s has a format or pattern"
+                               % (path, pn))
             filters.append(dict(param=pn, column=col["name"], kind=kind,
                                 ops=ops, required=required,
-                                is_param=is_param))
+                                is_param=is_param, format=qf,
+                                pattern=pattern))
         for (p, pn) in list(REQUIRED_PARAMS) + list(DATETIME_PARAMS):
             if p == path and pn not in [f["param"] for f in filters]:
                 raise GenError("%s: override for missing param %s" % (p, pn))
@@ -708,11 +771,12 @@ def emit_c(res, inputs):
             a("")
             a("static const UkgFilterDef %s_filters[] = {" % ident)
             for f in r["filters"]:
-                a("\t{%s, %s, %s, %s, %s, %s}," % (
+                a("\t{%s, %s, %s, %s, %s, %s, %s, %s}," % (
                     c_str(f["param"]), c_str(f["column"]), KIND_C[f["kind"]],
-                    " | ".join(f["ops"]),
+                    " | ".join(f["ops"]) or "0",
                     "true" if f["required"] else "false",
-                    "true" if f["is_param"] else "false"))
+                    "true" if f["is_param"] else "false",
+                    c_str(f["format"]), c_str(f["pattern"])))
             a("};")
     a("")
     a("const UkgResourceDef ukg_resources[] = {")
@@ -758,10 +822,14 @@ def md_cell(s):
 
 def filter_md(f):
     col = f["column"] + (" *(param)*" if f["is_param"] else "")
-    tags = ["+".join(OPS_MD[o] for o in f["ops"])]
+    tags = ["+".join(OPS_MD[o] for o in f["ops"]) or "local"]
     kind = {"DATE": "date", "DATETIME": "iso", "INTEGER": "int"}.get(f["kind"])
     if kind:
         tags.append(kind)
+    if f["format"]:
+        tags.append(f["format"])
+    if f["pattern"]:
+        tags.append("`%s`" % f["pattern"])
     if f["required"]:
         tags.append("**required**")
     if f["param"] == f["column"] and not f["is_param"]:
@@ -775,6 +843,104 @@ def summary_line(res):
         counts[r["schema"]] += 1
     return "catalog: %d resources (%s)" % (
         len(res), ", ".join("%s %d" % (s, counts[s]) for s in SCHEMAS))
+
+
+def emit_deviations(res, log, a):
+    """The "Known deviations" section: each remaining difference between
+    the spec and the documented API, how ukg_fdw handles it, and the error
+    test/conform/conform.py accepts for it (it reads this table)."""
+    name_of = {r["path"]: r["name"] for r in res}
+
+    def names(paths):
+        return ", ".join("`%s`" % name_of[p] for p in sorted(set(paths)))
+
+    a("## Known deviations of the spec")
+    a("")
+    a("Where UKG's spec and the API as documented (FACTS.md) differ. "
+      "`test/conform/conform.py` serves the spec with Stoplight Prism, which "
+      "validates every request ukg_fdw sends, and reads every resource and "
+      "pushes every filter: a query may fail only with the error in the "
+      "last column, for the resources in the first (it reads this table). "
+      "No request may violate the spec.")
+    a("")
+    a("| Resources | Deviation | How ukg_fdw handles it | Conformance test accepts |")
+    a("|---|---|---|---|")
+    rows = []
+    rows.append((
+        names(log["object_slips"]),
+        "The spec types the 2xx body as one object; the operations are "
+        "lists by their wording, and job history and contacts are known "
+        "slips (FACTS.md 2.1).",
+        "Reads the documented JSON array; a body that is a single object "
+        "fails with SQLSTATE `HV00M`.",
+        "`is not a JSON array`"))
+    rows.append((
+        "`employee-employment-details`",
+        "The record schema is the query echo: the dates are plain strings, "
+        "and Prism fills them with random words.",
+        "The columns are the employment-details record's (see *Record "
+        "schemas that echo the query parameters*), dates typed `timestamp`; "
+        "a value that is not a date fails with SQLSTATE `22007`.",
+        "`invalid input syntax for type timestamp`"))
+    rows.append((
+        ", ".join("`%s`" % name_of[p] for _, p, _ in sorted(log["unprefixed"])),
+        "The spec keys jobs, locations and the code tables without their "
+        "`configuration/v1/` prefix (`/jobs`, `/termType`).",
+        "Requests the documented paths (the *Paths missing their prefix* "
+        "table); the conformance test serves the spec's operations there "
+        "too (`test/conform/prepare_spec.py`).",
+        "—"))
+    rows.append((
+        names(p for p, _, _ in log["date_local"]),
+        "Date filters whose operation documents no value form (no UKG "
+        "operators; `format: date-time` or none).",
+        "Not pushed: the condition is checked locally (`local` in the "
+        "table below).",
+        "—"))
+    loc = [(p, pn) for r in res for f in r["filters"]
+           for p, pn in [(r["path"], f["param"])]
+           if f["kind"] == "STRING" and f["format"] == "date-time"]
+    if loc:
+        rows.append((
+            names(p for p, _ in loc),
+            "The operation documents UKG's MM-DD-YYYY operators for %s, "
+            "but the spec types them `format: date-time`." % ", ".join(
+                "`%s`" % pn for _, pn in loc),
+            "The columns are `text` (the record types them as plain "
+            "strings): equality only, pushed only when the value is an "
+            "RFC 3339 date-time; no operators.",
+            "—"))
+    rows.append((
+        names(p for p, _, _ in log["yes_flags"]),
+        "`isHomeCompany` is a `^[yY]{1}$` flag, not a boolean (it is one on "
+        "employment-details).",
+        "A `boolean` parameter column: `true` is sent as `Y`; `false` "
+        "cannot be sent, and as a parameter column it fails with SQLSTATE "
+        "`HV00A`.",
+        "—"))
+    rows.append((
+        names(p for p, _, _, _ in log["length_folded"]),
+        "Boolean fields filtered by one-letter parameters (`^[a-zA-Z]*$`, "
+        "`maxLength: 1`): %s." % ", ".join(
+            "`%s`" % pn for _, pn, _, _ in sorted(log["length_folded"])),
+        "Sent as `Y`/`N`.",
+        "—"))
+    rows.append((
+        names(p for p, _ in REQUIRED_PARAMS),
+        "`startDate`/`endDate` are required by the API (FACTS.md 3/7), "
+        "optional in the spec.",
+        "Required: a query without both fails at plan time (SQLSTATE "
+        "`HV002`).",
+        "—"))
+    rows.append((
+        names(p for p, _ in DATETIME_PARAMS),
+        "Window parameters typed `format: date-time`; integrators send "
+        "ISO 8601 with `Z` (FACTS.md 3).",
+        "Sent in RFC 3339 with an explicit `Z` offset.",
+        "—"))
+    for row in rows:
+        a("| %s |" % " | ".join(md_cell(c) for c in row))
+    a("")
 
 
 def emit_doc(res, log, inputs):
@@ -868,16 +1034,45 @@ def emit_doc(res, log, inputs):
     a("| Kind | When | Ops |")
     a("|---|---|---|")
     a("| DATETIME | the ISO window parameters listed below | eq |")
-    a("| BOOLEAN | parameter typed boolean, or the column it filters is boolean | bool, eq |")
+    a("| BOOLEAN | parameter typed boolean, or the column it filters is boolean, or a `^[yY]{1}$` flag pattern | bool, eq |")
     a("| INTEGER | parameter typed integer/number | eq |")
-    a("| DATE | name contains `date` (any case) or format date-time, and the column is a date/timestamp | eq, range (parameter columns: eq only) |")
+    a("| DATE | name contains `date` (any case) or format date-time, and the column is a date/timestamp | eq, range where the operation documents UKG's operators; parameter columns: eq; otherwise none (local) |")
     a("| STRING | everything else | eq, plus list for the comma-list parameters below (never on parameter columns) |")
     a("")
     a("DATE filters use UKG's MM-DD-YYYY operators (`=<d`, `=>d`, "
-      "`={a,b}`, FACTS.md 3); DATETIME filters take ISO-8601 timestamps. "
+      "`={a,b}`, FACTS.md 3), but only where the operation's description "
+      "documents them (\"Correct syntax when using date-time parameters ...\"); "
+      "a date filter on a record column of any other operation has no "
+      "operator at all (`local` in the table below): it is listed, never "
+      "pushed, and filtered locally, because its value form is undocumented. "
       "Parameter columns take equality only: the FDW can only echo one pushed "
       "value, and a range would leave nothing to echo (a local recheck of the "
       "echoed column would then drop every row).")
+    a("")
+    a("**Formats and patterns.** Each filter carries the spec's `format` "
+      "and `pattern` of its parameter (`format`, `pattern` in "
+      "`UkgFilterDef`); `src/pushdown.c` obeys them in one place:")
+    a("")
+    a("* `format: date-time`: the value is sent in RFC 3339 with an explicit "
+      "offset: `2024-01-02T03:04:05Z` (timestamptz in UTC; date and "
+      "timestamp, which carry no zone, taken as UTC; a fraction only when "
+      "there is one). A text value is sent only if it already is such a "
+      "date-time.")
+    a("* `pattern`: the value, as it would be sent, must match, else it is "
+      "not sent: the condition stays local (it is checked locally anyway), "
+      "or, for a required parameter or a parameter column, whose condition "
+      "no local test can replace, the query fails with SQLSTATE `HV00A`. A "
+      "constant is checked at plan time (EXPLAIN shows what is sent), a "
+      "value known only at execution then. A comma list the pattern refuses "
+      "is sent one value per request instead.")
+    a("* Booleans are sent as `true`/`false`, or as `Y`/`N` when the pattern "
+      "refuses `true` but takes `Y`.")
+    a("* Patterns are evaluated with PostgreSQL's regular expressions in the "
+      "C collation; the generator admits only the shapes the spec uses "
+      "(`^[class]*$`, `^[class]{n}$`, `^[class]{m,n}$`), on which they mean "
+      "what ECMA-262 patterns mean, and fails on any other. A string "
+      "parameter's `minLength`/`maxLength` is folded into its pattern as "
+      "`{min,max}`.")
     a("")
 
     # --- decisions & defects --------------------------------------------
@@ -955,7 +1150,7 @@ def emit_doc(res, log, inputs):
     a("")
     a("### Timestamp windows, required parameters, comma lists")
     a("")
-    a("* DATETIME (ISO-8601, equality) window parameters: " + ", ".join(
+    a("* DATETIME (RFC 3339 with offset, equality) window parameters: " + ", ".join(
         "`%s` %s" % (p, pn) for p, pn in sorted(DATETIME_PARAMS)) + ". "
       "employee-changes and audit-details are the documented ones "
       "(FACTS.md 3); the open-enrollment deduction windows are typed the "
@@ -1055,6 +1250,8 @@ def emit_doc(res, log, inputs):
               "%s.`%s`" % x for x in reserved) + ".")
         a("")
 
+    emit_deviations(res, log, a)
+
     # --- table -------------------------------------------------------------
     a("## Resources")
     a("")
@@ -1062,8 +1259,9 @@ def emit_doc(res, log, inputs):
     a("")
     a("Filters: `param`→column (operators, kind); *(param)* marks a "
       "parameter column; `date` = MM-DD-YYYY value with UKG's operators, "
-      "`iso` = ISO-8601 timestamp, `int` = integer; `bool` filters take "
-      "true/false. Paths marked (uncertain) are the unprefixed code "
+      "`iso` = RFC 3339 timestamp, `int` = integer, `local` = listed but "
+      "never pushed, then the spec's format and pattern; `bool` filters take "
+      "true/false (or Y/N where the pattern asks). Paths marked (uncertain) are the unprefixed code "
       "resources.")
     a("")
     a("| Schema | Name | Path | Paging | Cols | Pushable filters | Permission |")
