@@ -909,3 +909,123 @@ ukg_http_probe(const char *url, const UkgOptions *opts, char **detail)
 	*detail = pstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	return false;
 }
+
+/*
+ * Asynchronous scans (src/async.c)
+ *
+ * ukg_http_ready tells, without waiting, whether ukg_http_finish would
+ * return at once (a retry back-off still sleeps there).  ukg_http_wait_fd
+ * gives a descriptor that the executor's
+ * wait event set can wait on: an epoll descriptor holding the sockets curl
+ * currently waits on (from curl_multi_fdset) and a timerfd armed for curl's
+ * next timeout, at most UKG_POLL_MS away (at once when "now": a scan
+ * can already make progress).  The timer matters: PostgreSQL's
+ * Append may wait with no timeout, and without it curl's connect and
+ * transfer timeouts would never fire and a cancel would wait for the next
+ * byte from the network.  Linux only; elsewhere it returns -1 and scans
+ * stay synchronous.
+ */
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define UKG_MAX_WAIT_FDS	64
+
+static int	wait_epfd = -1;
+static int	wait_timerfd = -1;
+static int	wait_fds[UKG_MAX_WAIT_FDS];
+static int	wait_nfds = 0;
+#endif
+
+bool
+ukg_http_ready(UkgHttpRequest *req)
+{
+	if (req->done || !req->in_multi)
+		return true;
+	pump(false);
+	return req->done;
+}
+
+int
+ukg_http_wait_fd(bool now)
+{
+#ifdef __linux__
+	fd_set		rd,
+				wr,
+				ex;
+	int			maxfd = -1;
+	int			fd;
+	long		timeout_ms = -1;
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	uint64		ticks;
+	int			i;
+
+	ensure_curl();
+	if (wait_epfd < 0)
+	{
+		struct epoll_event ev = {0};
+
+		wait_epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (wait_epfd < 0)
+			return -1;
+		wait_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		ev.events = EPOLLIN;
+		ev.data.fd = wait_timerfd;
+		if (wait_timerfd < 0 ||
+			epoll_ctl(wait_epfd, EPOLL_CTL_ADD, wait_timerfd, &ev) != 0)
+		{
+			if (wait_timerfd >= 0)
+				close(wait_timerfd);
+			close(wait_epfd);
+			wait_epfd = wait_timerfd = -1;
+			return -1;
+		}
+	}
+
+	/* the sockets curl waits on now replace the previous ones */
+	for (i = 0; i < wait_nfds; i++)
+		(void) epoll_ctl(wait_epfd, EPOLL_CTL_DEL, wait_fds[i], NULL);
+	wait_nfds = 0;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_ZERO(&ex);
+	if (curl_multi_fdset(ukg_multi, &rd, &wr, &ex, &maxfd) == CURLM_OK)
+	{
+		for (fd = 0; fd <= maxfd && wait_nfds < UKG_MAX_WAIT_FDS; fd++)
+		{
+			struct epoll_event ev = {0};
+
+			if (FD_ISSET(fd, &rd))
+				ev.events |= EPOLLIN;
+			if (FD_ISSET(fd, &wr))
+				ev.events |= EPOLLOUT;
+			if (FD_ISSET(fd, &ex))
+				ev.events |= EPOLLPRI;
+			if (ev.events == 0)
+				continue;
+			ev.data.fd = fd;
+			if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				wait_fds[wait_nfds++] = fd;
+		}
+	}
+
+	/* curl's next timeout, and at least every UKG_POLL_MS for interrupts */
+	(void) curl_multi_timeout(ukg_multi, &timeout_ms);
+	if (timeout_ms < 0 || timeout_ms > UKG_POLL_MS)
+		timeout_ms = UKG_POLL_MS;
+	if (timeout_ms == 0 || now)
+		its.it_value.tv_nsec = 1;	/* zero would disarm the timer */
+	else
+	{
+		its.it_value.tv_sec = timeout_ms / 1000;
+		its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
+	}
+	if (read(wait_timerfd, &ticks, sizeof(ticks)) < 0)
+		ticks = 0;				/* not expired: nothing to drain */
+	(void) timerfd_settime(wait_timerfd, 0, &its, NULL);
+	return wait_epfd;
+#else
+	return -1;
+#endif
+}
