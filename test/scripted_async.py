@@ -206,8 +206,8 @@ def async_cancel_during_wait():
             time.sleep(0.1)
         if pid is None:
             raise Failure("the query never waited in the async Append (AppendReady)")
+        _, sent, _ = psql("SELECT pg_cancel_backend(%s);" % pid, db="postgres")
         t0 = time.time()
-        psql("SELECT pg_cancel_backend(%s);" % pid, db="postgres")
         out, err = p.communicate(timeout=30)
         elapsed = time.time() - t0
     finally:
@@ -217,6 +217,45 @@ def async_cancel_during_wait():
     check("57014" in err and "canceling statement due to user request" in err,
           "PostgreSQL's cancel error: " + err)
     print("       cancel took %.2f s" % elapsed)
-    check(elapsed < 2.0, "cancelled within 1 s, allowing 1 s for a busy machine (took %.2f s)"
-          % elapsed)
+    check(sent == "t", "the cancel was sent")
+    check(elapsed < 1.0, "cancelled within 1 s (took %.2f s)" % elapsed)
     check("alive" in out, "the backend stays usable: %r" % out)
+
+
+@test
+def async_multi_tenant_view_and_company_partitions():
+    objects()
+    # the README's examples: a UNION ALL view across tenants, with a column
+    # naming the tenant, and a table partitioned by company over one tenant
+    psql("""
+CREATE OR REPLACE VIEW all_tenants AS
+  SELECT 'north' AS tenant, employee_id, company_id FROM async_a
+  UNION ALL
+  SELECT 'south' AS tenant, employee_id, company_id FROM async_b;
+DROP TABLE IF EXISTS people_by_company;
+CREATE TABLE people_by_company (employee_id text, company_id text)
+  PARTITION BY LIST (company_id);
+CREATE FOREIGN TABLE people_c1 PARTITION OF people_by_company FOR VALUES IN ('C0001')
+  SERVER ukg_async2 OPTIONS (resource 'person-details', params 'companyId=C0001');
+CREATE FOREIGN TABLE people_c2 PARTITION OF people_by_company FOR VALUES IN ('C0002')
+  SERVER ukg_async2 OPTIONS (resource 'person-details', params 'companyId=C0002');
+""")
+    q = "SELECT tenant, count(*) FROM all_tenants GROUP BY tenant ORDER BY tenant;"
+    _, plan, _ = psql("EXPLAIN (COSTS OFF) " + q)
+    check(plan.count("Async Foreign Scan") == 2, "the view's branches are async:\n" + plan)
+    on, off = both_ways(q)
+    check(on == off == "north|250\nsouth|330", "rows per tenant: %r vs %r" % (on, off))
+
+    q = ("SELECT company_id, count(*) FROM people_by_company "
+         "GROUP BY company_id ORDER BY company_id;")
+    _, plan, _ = psql("EXPLAIN (COSTS OFF) " + q)
+    check(plan.count("Async Foreign Scan") == 2, "the partitions are async:\n" + plan)
+    on, off = both_ways(q)
+    _, direct, _ = psql("SELECT company_id, count(*) FROM async_b WHERE company_id IN "
+                        "('C0001', 'C0002') GROUP BY 1 ORDER BY 1;")
+    check(on == off == direct and len(direct.splitlines()) == 2,
+          "rows per company: %r vs %r vs %r" % (on, off, direct))
+    # pruning leaves one partition, scanned as usual
+    _, plan, _ = psql("EXPLAIN (COSTS OFF) SELECT * FROM people_by_company "
+                      "WHERE company_id = 'C0002';")
+    check("people_c2" in plan and "people_c1" not in plan, "pruned:\n" + plan)
