@@ -82,11 +82,12 @@ def async_union_all_plan_and_rows():
     c_off = counters()
     check(on == off, "async rows equal the non-async rows: %r vs %r" % (on, off))
     check(on.startswith("580|"), "250 + 330 rows: %r" % on)
-    # 3 + 4 pages and one speculative page each, either way, none twice
-    check(c_on["data_requests"] == c_off["data_requests"] == 9,
-          "9 requests each way: %r, %r" % (c_on["data_requests"], c_off["data_requests"]))
-    check(c_on["sizes"] == c_off["sizes"] == {"250": 4, "330": 5},
-          "4 and 5 requests to the two tenants: %r, %r" % (c_on["sizes"], c_off["sizes"]))
+    # 3 + 4 pages, plus at most one speculative page past the end per
+    # tenant (cancelled when the short page arrives, possibly before it was
+    # sent), either way
+    for c in (c_on, c_off):
+        check(int(c["sizes"].get("250", 0)) in (3, 4) and int(c["sizes"].get("330", 0)) in (4, 5),
+              "3 (+1) and 4 (+1) requests to the two tenants: %r" % c["sizes"])
 
     # EXPLAIN ANALYZE works on the async plan and counts the pages
     _, out, _ = psql("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + UNION + ";")

@@ -38,11 +38,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--delay", type=int, default=300, help="ms per request")
     ap.add_argument("--pages", type=int, default=5, help="pages per server")
-    ap.add_argument("--page-size", type=int, default=100)
+    ap.add_argument("--page-size", type=int, default=20)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--same-host", action="store_true",
+                    help="both servers on 127.0.0.1 (default: the second on localhost)")
     args = ap.parse_args()
 
     http = os.environ["UKG_SIM_HTTP"].rstrip("/")
+    # two tenants are two hosts: the simulator as 127.0.0.1 and as localhost
+    hosts = {1: http, 2: http.replace("127.0.0.1", "localhost")}
+    if args.same_host:
+        hosts[2] = http
     # PAGES pages: PAGES - 1 full ones and a short last one
     n = args.page_size * (args.pages - 1) + args.page_size // 2
     psql("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;" % (DB, DB), db="postgres")
@@ -50,12 +56,12 @@ def main():
     for s in (1, 2):
         ddl.append("""
 CREATE SERVER tenant{s} FOREIGN DATA WRAPPER ukg_fdw
-  OPTIONS (base_url '{http}/n/{n}/d/{d}', page_size '{ps}');
+  OPTIONS (base_url '{http}/n/{n}/d/{d}/fast', page_size '{ps}');
 CREATE USER MAPPING FOR CURRENT_USER SERVER tenant{s}
   OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
 CREATE FOREIGN TABLE people{s} (employee_id text, company_id text)
   SERVER tenant{s} OPTIONS (resource 'person-details');
-""".format(s=s, http=http, n=n, d=args.delay, ps=args.page_size))
+""".format(s=s, http=hosts[s], n=n, d=args.delay, ps=args.page_size))
     psql("".join(ddl))
 
     query = ("SELECT count(*) FROM (SELECT employee_id FROM people1 "
@@ -64,8 +70,9 @@ CREATE FOREIGN TABLE people{s} (employee_id text, company_id text)
     if plan.count("Async Foreign Scan") != 2:
         sys.exit("the plan is not asynchronous:\n" + plan)
 
-    print("UNION ALL of two servers, %d pages of %d rows each (%d rows), %d ms per request"
-          % (args.pages, args.page_size, n, args.delay))
+    print("UNION ALL of two servers (%s), %d pages of %d rows each (%d rows), %d ms per request"
+          % ("one host" if args.same_host else "two hosts", args.pages, args.page_size, n,
+             args.delay))
     print("%-10s %-26s %12s %12s %8s" % ("prefetch", "plan", "median ms", "rows", "ratio"))
     for prefetch in (1, 2):
         psql("ALTER SERVER tenant1 OPTIONS (ADD prefetch '%d'); "
