@@ -76,7 +76,7 @@ RESET enable_nestloop;
 -- reading all 36 pages; the count is exact (35 * 700 + 500)
 ALTER FOREIGN TABLE p25k OPTIONS (ADD page_size '700', ADD analyze_max_pages '5');
 SELECT sim('reset');
-ANALYZE p25k;
+ANALYZE VERBOSE p25k;
 SELECT sim_requests() AS analyze_requests;
 SELECT sim('requests-matching per_Page=700 --list') AS requests;
 SELECT reltuples FROM pg_class WHERE oid = 'p25k'::regclass;
