@@ -256,6 +256,11 @@ CREATE FOREIGN TABLE people_c2 PARTITION OF people_by_company FOR VALUES IN ('C0
                         "('C0001', 'C0002') GROUP BY 1 ORDER BY 1;")
     check(on == off == direct and len(direct.splitlines()) == 2,
           "rows per company: %r vs %r vs %r" % (on, off, direct))
+    # ANALYZE of the partitioned table samples its foreign partitions too
+    _, out, _ = psql("ANALYZE people_by_company; SELECT relname, reltuples FROM pg_class "
+                     "WHERE relname IN ('people_c1', 'people_c2') ORDER BY 1;")
+    check(out.replace("people_c", "C000") == direct,
+          "each partition's reltuples is its row count: %r vs %r" % (out, direct))
     # pruning leaves one partition, scanned as usual
     _, plan, _ = psql("EXPLAIN (COSTS OFF) SELECT * FROM people_by_company "
                       "WHERE company_id = 'C0002';")
