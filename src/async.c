@@ -13,8 +13,10 @@
  * descriptor, which becomes readable when any of curl's sockets is ready or
  * curl's next timeout (at most 100 ms away) has passed.  Every scan shares
  * the backend's one curl multi handle, so the transfers of all branches move
- * whichever scan is notified.  Each notification checks for interrupts, so a
- * cancel takes effect within about 100 ms.
+ * whichever scan is notified.  A retry's back-off does not block either:
+ * http.c lets the request wait for its time while the other scans go on.
+ * Each notification checks for interrupts, so a cancel takes effect within
+ * about 100 ms.
  *
  * An error in any branch aborts the query; the requests of every branch
  * belong to their scans' memory contexts, whose reset cancels and frees

@@ -80,6 +80,8 @@ struct UkgHttpRequest
 	char		errbuf[CURL_ERROR_SIZE];
 	int			attempts;
 	instr_time	started;
+	bool		retry_pending;	/* back-off decided by ukg_http_ready */
+	int64		retry_at_us;	/* when it ends (INSTR_TIME_GET_MICROSEC) */
 
 	MemoryContextCallback cb;
 };
@@ -622,6 +624,37 @@ backoff_ms(UkgHttpRequest *req)
 }
 
 /*
+ * retry_wait
+ *		Is the completed attempt to be retried?  The back-off in ms, counted
+ *		as a retry, or -1.
+ */
+static long
+retry_wait(UkgHttpRequest *req, const char *path)
+{
+	if (req->result != CURLE_OK || status_retryable(req->status))
+	{
+		bool		retry = req->result != CURLE_OK ?
+			transport_retryable(req->result) : true;
+
+		if (req->status == 429 && req->stats)
+			req->stats->throttled++;
+		if (retry && req->attempts <= req->max_retries)
+		{
+			long		wait = backoff_ms(req);
+
+			if (ukg_debug)
+				elog(DEBUG1, "ukg_fdw: retrying %s after %ld ms (attempt %d, %s)",
+					 path ? path : "an asynchronous scan's request", wait, req->attempts,
+					 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
+			if (req->stats)
+				req->stats->retries++;
+			return wait;
+		}
+	}
+	return -1;
+}
+
+/*
  * ukg_http_finish
  *		Wait for a request to complete, retrying transient failures.
  *
@@ -634,6 +667,20 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 {
 	for (;;)
 	{
+		if (req->retry_pending)
+		{
+			/* the rest of a back-off that ukg_http_ready began */
+			instr_time	now;
+			long		left;
+
+			INSTR_TIME_SET_CURRENT(now);
+			left = (long) ((req->retry_at_us - (int64) INSTR_TIME_GET_MICROSEC(now)) / 1000);
+			ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
+			if (left > 0)
+				sleep_ms(left);
+			req->retry_pending = false;
+			attach(req);
+		}
 		ukg_stats_set_wait(req->stats, UKG_WAIT_REQUEST);
 		while (!req->done)
 		{
@@ -671,23 +718,11 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 					 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
 		}
 
-		if (req->result != CURLE_OK || status_retryable(req->status))
 		{
-			bool		retry = req->result != CURLE_OK ?
-				transport_retryable(req->result) : true;
+			long		wait = retry_wait(req, ctx->path);
 
-			if (req->status == 429 && req->stats)
-				req->stats->throttled++;
-			if (retry && req->attempts <= req->max_retries)
+			if (wait >= 0)
 			{
-				long		wait = backoff_ms(req);
-
-				if (ukg_debug)
-					elog(DEBUG1, "ukg_fdw: retrying %s after %ld ms (attempt %d, %s)",
-						 ctx->path, wait, req->attempts,
-						 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
-				if (req->stats)
-					req->stats->retries++;
 				ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
 				sleep_ms(wait);
 				attach(req);
@@ -914,7 +949,10 @@ ukg_http_probe(const char *url, const UkgOptions *opts, char **detail)
  * Asynchronous scans (src/async.c)
  *
  * ukg_http_ready tells, without waiting, whether ukg_http_finish would
- * return at once (a retry back-off still sleeps there).  ukg_http_wait_fd
+ * return at once; it starts a retry's back-off without sleeping, and the
+ * retry when the back-off is over, so that other scans go on meanwhile (the
+ * wait descriptor's timer wakes the scan at least every UKG_POLL_MS to look
+ * at the clock).  ukg_http_wait_fd
  * gives a descriptor that the executor's
  * wait event set can wait on: an epoll descriptor holding the sockets curl
  * currently waits on (from curl_multi_fdset) and a timerfd armed for curl's
@@ -941,10 +979,39 @@ static int	wait_nfds = 0;
 bool
 ukg_http_ready(UkgHttpRequest *req)
 {
-	if (req->done || !req->in_multi)
+	instr_time	now;
+	long		wait;
+
+	if (req->easy == NULL)
 		return true;
-	pump(false);
-	return req->done;
+	if (req->retry_pending)
+	{
+		/* a back-off in progress: the other scans go on meanwhile */
+		INSTR_TIME_SET_CURRENT(now);
+		if ((int64) INSTR_TIME_GET_MICROSEC(now) < req->retry_at_us)
+			return false;
+		req->retry_pending = false;
+		ukg_stats_set_wait(req->stats, UKG_WAIT_NONE);
+		attach(req);
+	}
+	if (!req->done)
+	{
+		pump(false);
+		if (!req->done)
+			return false;
+	}
+	/* ukg_http_finish handles interrupts and oversized bodies */
+	if ((req->interrupted && req->result == CURLE_ABORTED_BY_CALLBACK) ||
+		req->too_large)
+		return true;
+	wait = retry_wait(req, NULL);
+	if (wait < 0)
+		return true;
+	INSTR_TIME_SET_CURRENT(now);
+	req->retry_at_us = (int64) INSTR_TIME_GET_MICROSEC(now) + (int64) wait * 1000;
+	req->retry_pending = true;
+	ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
+	return false;
 }
 
 int

@@ -24,7 +24,8 @@ def objects():
     if _ready:
         return
     psql("""
-DROP SERVER IF EXISTS ukg_async1, ukg_async2, ukg_async_slow1, ukg_async_slow2 CASCADE;
+DROP SERVER IF EXISTS ukg_async1, ukg_async2, ukg_async3, ukg_async_slow1, ukg_async_slow2
+  CASCADE;
 CREATE SERVER ukg_async1 FOREIGN DATA WRAPPER ukg_fdw
   OPTIONS (base_url '{https}/n/250', ca_file '{ca}', max_retry_wait '1s', page_size '100');
 CREATE SERVER ukg_async2 FOREIGN DATA WRAPPER ukg_fdw
@@ -51,6 +52,14 @@ CREATE FOREIGN TABLE async_slow_b (employee_id text)
   SERVER ukg_async_slow2 OPTIONS (resource 'person-details');
 CREATE FOREIGN TABLE async_denied (employee_id text)
   SERVER ukg_async2 OPTIONS (resource 'employment-details');
+CREATE SERVER ukg_async3 FOREIGN DATA WRAPPER ukg_fdw
+  OPTIONS (base_url '{http}/n/330/d/200', page_size '50', prefetch '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ukg_async3
+  OPTIONS (username 'svc_user', password 'svc_pass', customer_api_key 'CUST1');
+CREATE FOREIGN TABLE async_steady (employee_id text)
+  SERVER ukg_async3 OPTIONS (resource 'person-details');
+CREATE FOREIGN TABLE async_throttled (employee_id text)
+  SERVER ukg_async1 OPTIONS (resource 'employment-details');
 """.format(https=HTTPS, http=HTTP, ca=CA_FILE))
     _ready.append(True)
 
@@ -265,3 +274,33 @@ CREATE FOREIGN TABLE people_c2 PARTITION OF people_by_company FOR VALUES IN ('C0
     _, plan, _ = psql("EXPLAIN (COSTS OFF) SELECT * FROM people_by_company "
                       "WHERE company_id = 'C0002';")
     check("people_c2" in plan and "people_c1" not in plan, "pruned:\n" + plan)
+
+
+@test
+def async_retry_back_off_does_not_stop_the_other_branch():
+    objects()
+    q = ("SELECT count(*), count(DISTINCT employee_id) FROM "
+         "(SELECT employee_id FROM async_throttled UNION ALL "
+         "SELECT employee_id FROM async_steady) u;")
+    _, plan, _ = psql("EXPLAIN (COSTS OFF) " + q)
+    check(plan.count("Async Foreign Scan") == 2, "both branches async:\n" + plan)
+    _, off, _ = psql("SET enable_async_append = off; " + q)
+    sim_reset()
+    # the throttled branch's first request gets 429 with Retry-After: 2
+    fault(path="employment-details", status=429, headers={"Retry-After": "2"}, times=1)
+    _, on, _ = psql(q)
+    log = control("log?last=100")
+    sim_reset()
+    check(on == off and on.startswith("580|"), "rows as without async: %r vs %r" % (on, off))
+    throttled = [e for e in log if "employment-details" in e["target"]]
+    statuses = [e["status"] for e in throttled]
+    check(statuses[:2] == [429, 200] and statuses.count(429) == 1,
+          "one 429, then the retry and the rest: %r" % statuses)
+    back_off_from = throttled[0]["time"]
+    retry_started = throttled[1]["time"] - throttled[1]["duration_ms"] / 1000
+    during = [e for e in log if "person-details" in e["target"]
+              and back_off_from < e["time"] < retry_started]
+    # 7 pages at 200 ms fit in the 2 s back-off; a scan that slept in its
+    # back-off would let at most the one request already in flight finish
+    check(len(during) >= 3, "the other branch kept paging during the back-off: %d requests"
+          % len(during))
