@@ -507,6 +507,8 @@ drain_messages(void)
 		req->done = true;
 		req->result = msg->data.result;
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
+		if (req->status == 429 && req->stats)
+			req->stats->throttled++;
 		if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 			strlcpy(req->content_type, ct, sizeof(req->content_type));
 		detach(req);
@@ -636,8 +638,6 @@ retry_wait(UkgHttpRequest *req, const char *path)
 		bool		retry = req->result != CURLE_OK ?
 			transport_retryable(req->result) : true;
 
-		if (req->status == 429 && req->stats)
-			req->stats->throttled++;
 		if (retry && req->attempts <= req->max_retries)
 		{
 			long		wait = backoff_ms(req);
