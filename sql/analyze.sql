@@ -42,8 +42,11 @@ EXPLAIN SELECT * FROM p25k;
 -- ANALYZE with the defaults: page_size 10000 and analyze_max_pages 10
 -- read the whole table (3 pages, 3 requests) and count it exactly
 SELECT sim('reset');
+SELECT ukg_fdw_stats_reset();
 ANALYZE p25k;
 SELECT sim_requests() AS analyze_requests;
+-- they count in ukg_fdw_stats like a scan's
+SELECT requests, pages, rows FROM ukg_fdw_stats WHERE server_name = 'ukg_25k';
 SELECT reltuples, abs(reltuples - 25000) <= 2500 AS within_10_percent
   FROM pg_class WHERE oid = 'p25k'::regclass;
 

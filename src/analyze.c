@@ -144,6 +144,8 @@ fetch_page(UkgAnalyzeState *as, int page, int per_page, size_t *len)
 		return NULL;
 	if (status < 200 || status >= 300)
 		ukg_http_raise_status(req, &ctx);
+	as->stats.pages++;
+	ukg_stats_scan_update(&as->stats, true);
 	ct = ukg_http_content_type(req);
 	if (ct[0] != '\0' && strstr(ct, "json") == NULL)
 		ereport(ERROR,
@@ -277,6 +279,9 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 							as->opts->server_name),
 					 errhint("A superuser can add the host to the ukg_fdw.allowed_hosts setting.")));
 	}
+	/* ANALYZE's requests count in ukg_fdw_stats like a scan's */
+	ukg_stats_scan_begin(&as->stats, as->opts, as->cred, RelationGetRelid(rel),
+						 as->relname, work_cxt);
 	as->page_cxt = AllocSetContextCreate(work_cxt, "ukg_fdw analyze page",
 										 ALLOCSET_SMALL_SIZES);
 	row_cxt = AllocSetContextCreate(work_cxt, "ukg_fdw analyze row",
@@ -377,6 +382,8 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 					as->relname, (int) as->stats.requests, pages_read, numrows,
 					*totalrows)));
 
+	as->stats.rows = (int64) seen;
+	ukg_stats_scan_end(&as->stats);
 	zero_header_list(as->headers);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work_cxt);
