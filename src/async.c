@@ -46,13 +46,6 @@
 #include "ukg_fdw.h"
 
 /*
- * True between a ForeignAsyncRequest/Notify and the next: a scan configured
- * in this round of waits can make progress at once, so the wait must not
- * block.
- */
-static bool ready_this_round = false;
-
-/*
  * ukg_async_supported
  *		Can scans run asynchronously on this platform?
  */
@@ -94,6 +87,13 @@ ukg_async_create(MemoryContext cxt)
 }
 
 #if PG_VERSION_NUM >= 140000
+
+/*
+ * True between a ForeignAsyncRequest/Notify and the next: a scan configured
+ * in this round of waits can make progress at once, so the wait must not
+ * block.
+ */
+static bool ready_this_round = false;
 
 /*
  * produce
