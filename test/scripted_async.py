@@ -304,3 +304,19 @@ def async_retry_back_off_does_not_stop_the_other_branch():
     # back-off would let at most the one request already in flight finish
     check(len(during) >= 3, "the other branch kept paging during the back-off: %d requests"
           % len(during))
+
+
+@test
+def async_oauth_and_basic_servers():
+    # the suite's OAuth server and Basic server in one Append: a token is
+    # fetched for one branch while the other pages
+    q = ("SELECT count(*), count(DISTINCT employee_id) FROM "
+         "(SELECT employee_id FROM oauth_people UNION ALL SELECT employee_id FROM people) u;")
+    _, plan, _ = psql("EXPLAIN (COSTS OFF) " + q)
+    check(plan.count("Async Foreign Scan") == 2, "both branches async:\n" + plan)
+    sim_reset(tokens=True)
+    _, on, _ = psql("SELECT ukg_fdw_clear_tokens(); " + q)
+    tokens = counters()["token_requests"]
+    _, off, _ = psql("SET enable_async_append = off; " + q)
+    check(on.splitlines()[-1] == off == "2000|1000", "rows as without async: %r vs %r" % (on, off))
+    check(tokens == 1, "one token request: %r" % tokens)
