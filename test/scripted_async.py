@@ -320,3 +320,26 @@ def async_oauth_and_basic_servers():
     _, off, _ = psql("SET enable_async_append = off; " + q)
     check(on.splitlines()[-1] == off == "2000|1000", "rows as without async: %r vs %r" % (on, off))
     check(tokens == 1, "one token request: %r" % tokens)
+
+
+@test
+def async_curl_timeouts_fire_while_waiting():
+    # no socket activity while the server sits on both requests: only curl's
+    # timer (the timerfd in the event set) can end the wait at the 1 s timeout
+    objects()
+    q = ("SELECT count(*) FROM (SELECT employee_id FROM async_slow_a "
+         "UNION ALL SELECT employee_id FROM async_slow_b) u;")
+    sim_reset()
+    fault(delay_ms=20000, times=-1)
+    try:
+        psql("ALTER SERVER ukg_async_slow1 OPTIONS (ADD timeout '1s');")
+        t0 = time.time()
+        rc, _, err = psql(q, check_ok=False)
+        elapsed = time.time() - t0
+    finally:
+        psql("ALTER SERVER ukg_async_slow1 OPTIONS (DROP timeout);")
+        sim_reset()
+    check(rc != 0 and sqlstate(err) == "HV00N" and "timed out" in err.lower(),
+          "the transfer timed out: " + err)
+    print("       the timeout ended the query after %.2f s" % elapsed)
+    check(elapsed < 10.0, "long before the 20 s answer (%.2f s)" % elapsed)
