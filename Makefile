@@ -4,6 +4,8 @@ MODULE_big = ukg_fdw
 OBJS = \
 	$(WIN32RES) \
 	ukg_fdw.o \
+	src/analyze.o \
+	src/async.o \
 	src/auth.o \
 	src/catalog.o \
 	src/catalog_data.o \
@@ -34,7 +36,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check security soundness
+REGRESS = setup options types paging pushdown import errors check security soundness analyze
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -113,6 +113,8 @@ struct UkgHttpRequest
 	char		errbuf[CURL_ERROR_SIZE];
 	int			attempts;
 	instr_time	started;
+	bool		retry_pending;	/* back-off decided by ukg_http_ready */
+	int64		retry_at_us;	/* when it ends (INSTR_TIME_GET_MICROSEC) */
 
 	MemoryContextCallback cb;
 };
@@ -723,6 +725,8 @@ drain_messages(UkgConnPool *pool)
 		req->done = true;
 		req->result = msg->data.result;
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
+		if (req->status == 429 && req->stats)
+			req->stats->throttled++;
 		if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 			strlcpy(req->content_type, ct, sizeof(req->content_type));
 		detach(req);
@@ -841,6 +845,35 @@ backoff_ms(UkgHttpRequest *req)
 }
 
 /*
+ * retry_wait
+ *		Is the completed attempt to be retried?  The back-off in ms, counted
+ *		as a retry, or -1.
+ */
+static long
+retry_wait(UkgHttpRequest *req, const char *path)
+{
+	if (req->result != CURLE_OK || status_retryable(req->status))
+	{
+		bool		retry = req->result != CURLE_OK ?
+			transport_retryable(req->result) : true;
+
+		if (retry && req->attempts <= req->max_retries)
+		{
+			long		wait = backoff_ms(req);
+
+			if (ukg_debug)
+				elog(DEBUG1, "ukg_fdw: retrying %s after %ld ms (attempt %d, %s)",
+					 path ? path : "an asynchronous scan's request", wait, req->attempts,
+					 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
+			if (req->stats)
+				req->stats->retries++;
+			return wait;
+		}
+	}
+	return -1;
+}
+
+/*
  * ukg_http_finish
  *		Wait for a request to complete, retrying transient failures.
  *
@@ -853,6 +886,20 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 {
 	for (;;)
 	{
+		if (req->retry_pending)
+		{
+			/* the rest of a back-off that ukg_http_ready began */
+			instr_time	now;
+			long		left;
+
+			INSTR_TIME_SET_CURRENT(now);
+			left = (long) ((req->retry_at_us - (int64) INSTR_TIME_GET_MICROSEC(now)) / 1000);
+			ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
+			if (left > 0)
+				sleep_ms(left);
+			req->retry_pending = false;
+			attach(req);
+		}
 		ukg_stats_set_wait(req->stats, UKG_WAIT_REQUEST);
 		while (!req->done)
 		{
@@ -890,23 +937,11 @@ ukg_http_finish(UkgHttpRequest *req, const UkgRequestContext *ctx)
 					 ctx->page > 0 ? errcontext("GET %s, page %d", ctx->path, ctx->page) : 0));
 		}
 
-		if (req->result != CURLE_OK || status_retryable(req->status))
 		{
-			bool		retry = req->result != CURLE_OK ?
-				transport_retryable(req->result) : true;
+			long		wait = retry_wait(req, ctx->path);
 
-			if (req->status == 429 && req->stats)
-				req->stats->throttled++;
-			if (retry && req->attempts <= req->max_retries)
+			if (wait >= 0)
 			{
-				long		wait = backoff_ms(req);
-
-				if (ukg_debug)
-					elog(DEBUG1, "ukg_fdw: retrying %s after %ld ms (attempt %d, %s)",
-						 ctx->path, wait, req->attempts,
-						 req->result != CURLE_OK ? curl_easy_strerror(req->result) : "HTTP status");
-				if (req->stats)
-					req->stats->retries++;
 				ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
 				sleep_ms(wait);
 				attach(req);
@@ -1194,4 +1229,156 @@ ukg_http_probe(const char *url, const UkgOptions *opts, char **detail)
 		return true;
 	*detail = pstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	return false;
+}
+
+/*
+ * Asynchronous scans (src/async.c)
+ *
+ * ukg_http_ready tells, without waiting, whether ukg_http_finish would
+ * return at once; it starts a retry's back-off without sleeping, and the
+ * retry when the back-off is over, so that other scans go on meanwhile (the
+ * wait descriptor's timer wakes the scan at least every UKG_POLL_MS to look
+ * at the clock).  ukg_http_wait_fd
+ * gives a descriptor that the executor's
+ * wait event set can wait on: an epoll descriptor holding the sockets curl
+ * currently waits on (from curl_multi_fdset) and a timerfd armed for curl's
+ * next timeout, at most UKG_POLL_MS away (at once when "now": a scan
+ * can already make progress).  The timer matters: PostgreSQL's
+ * Append may wait with no timeout, and without it curl's connect and
+ * transfer timeouts would never fire and a cancel would wait for the next
+ * byte from the network.  Linux only; elsewhere it returns -1 and scans
+ * stay synchronous.
+ */
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define UKG_MAX_WAIT_FDS	64
+
+static int	wait_epfd = -1;
+static int	wait_timerfd = -1;
+static int	wait_fds[UKG_MAX_WAIT_FDS];
+static int	wait_nfds = 0;
+#endif
+
+bool
+ukg_http_ready(UkgHttpRequest *req)
+{
+	instr_time	now;
+	long		wait;
+
+	if (req->easy == NULL)
+		return true;
+	if (req->retry_pending)
+	{
+		/* a back-off in progress: the other scans go on meanwhile */
+		INSTR_TIME_SET_CURRENT(now);
+		if ((int64) INSTR_TIME_GET_MICROSEC(now) < req->retry_at_us)
+			return false;
+		req->retry_pending = false;
+		ukg_stats_set_wait(req->stats, UKG_WAIT_NONE);
+		attach(req);
+	}
+	if (!req->done)
+	{
+		pump(false);
+		if (!req->done)
+			return false;
+	}
+	/* ukg_http_finish handles interrupts and oversized bodies */
+	if ((req->interrupted && req->result == CURLE_ABORTED_BY_CALLBACK) ||
+		req->too_large)
+		return true;
+	wait = retry_wait(req, NULL);
+	if (wait < 0)
+		return true;
+	INSTR_TIME_SET_CURRENT(now);
+	req->retry_at_us = (int64) INSTR_TIME_GET_MICROSEC(now) + (int64) wait * 1000;
+	req->retry_pending = true;
+	ukg_stats_set_wait(req->stats, UKG_WAIT_BACKOFF);
+	return false;
+}
+
+int
+ukg_http_wait_fd(bool now)
+{
+#ifdef __linux__
+	fd_set		rd,
+				wr,
+				ex;
+	int			maxfd = -1;
+	int			fd;
+	long		timeout_ms = -1;
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	uint64		ticks;
+	int			i;
+
+	ensure_curl();
+	if (wait_epfd < 0)
+	{
+		struct epoll_event ev = {0};
+
+		wait_epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (wait_epfd < 0)
+			return -1;
+		wait_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		ev.events = EPOLLIN;
+		ev.data.fd = wait_timerfd;
+		if (wait_timerfd < 0 ||
+			epoll_ctl(wait_epfd, EPOLL_CTL_ADD, wait_timerfd, &ev) != 0)
+		{
+			if (wait_timerfd >= 0)
+				close(wait_timerfd);
+			close(wait_epfd);
+			wait_epfd = wait_timerfd = -1;
+			return -1;
+		}
+	}
+
+	/* the sockets curl waits on now replace the previous ones */
+	for (i = 0; i < wait_nfds; i++)
+		(void) epoll_ctl(wait_epfd, EPOLL_CTL_DEL, wait_fds[i], NULL);
+	wait_nfds = 0;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_ZERO(&ex);
+	if (curl_multi_fdset(ukg_multi, &rd, &wr, &ex, &maxfd) == CURLM_OK)
+	{
+		for (fd = 0; fd <= maxfd && wait_nfds < UKG_MAX_WAIT_FDS; fd++)
+		{
+			struct epoll_event ev = {0};
+
+			if (FD_ISSET(fd, &rd))
+				ev.events |= EPOLLIN;
+			if (FD_ISSET(fd, &wr))
+				ev.events |= EPOLLOUT;
+			if (FD_ISSET(fd, &ex))
+				ev.events |= EPOLLPRI;
+			if (ev.events == 0)
+				continue;
+			ev.data.fd = fd;
+			if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				wait_fds[wait_nfds++] = fd;
+		}
+	}
+
+	/* curl's next timeout, and at least every UKG_POLL_MS for interrupts */
+	(void) curl_multi_timeout(ukg_multi, &timeout_ms);
+	if (timeout_ms < 0 || timeout_ms > UKG_POLL_MS)
+		timeout_ms = UKG_POLL_MS;
+	if (timeout_ms == 0 || now)
+		its.it_value.tv_nsec = 1;	/* zero would disarm the timer */
+	else
+	{
+		its.it_value.tv_sec = timeout_ms / 1000;
+		its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
+	}
+	if (read(wait_timerfd, &ticks, sizeof(ticks)) < 0)
+		ticks = 0;				/* not expired: nothing to drain */
+	(void) timerfd_settime(wait_timerfd, 0, &its, NULL);
+	return wait_epfd;
+#else
+	return -1;
+#endif
 }

@@ -90,6 +90,8 @@ static const UkgOption ukg_options[] =
 	{"max_pages", ForeignServerRelationId, OPT_INT, 1, INT_MAX},
 	{"pushdown", ForeignServerRelationId, OPT_BOOL},
 	{"max_requests_per_minute", ForeignServerRelationId, OPT_INT, 0, UKG_MAX_REQUESTS_PER_MINUTE},
+	{"analyze_max_pages", ForeignServerRelationId, OPT_INT, 1, INT_MAX},
+	{"async_capable", ForeignServerRelationId, OPT_BOOL},
 
 	/* foreign table */
 	{"resource", ForeignTableRelationId, OPT_RESOURCE},
@@ -100,6 +102,8 @@ static const UkgOption ukg_options[] =
 	{"prefetch", ForeignTableRelationId, OPT_INT, 1, UKG_MAX_PREFETCH},
 	{"max_pages", ForeignTableRelationId, OPT_INT, 1, INT_MAX},
 	{"pushdown", ForeignTableRelationId, OPT_BOOL},
+	{"analyze_max_pages", ForeignTableRelationId, OPT_INT, 1, INT_MAX},
+	{"async_capable", ForeignTableRelationId, OPT_BOOL},
 
 	/* column */
 	{"json_key", AttributeRelationId, OPT_STRING},
@@ -662,6 +666,10 @@ apply_common(UkgOptions *opts, DefElem *def)
 		opts->max_pages = get_int_option(def, OPT_INT);
 	else if (strcmp(def->defname, "pushdown") == 0)
 		opts->pushdown = defGetBoolean(def);
+	else if (strcmp(def->defname, "analyze_max_pages") == 0)
+		opts->analyze_max_pages = get_int_option(def, OPT_INT);
+	else if (strcmp(def->defname, "async_capable") == 0)
+		opts->async_capable = defGetBoolean(def);
 	else
 		return false;
 	return true;
@@ -691,6 +699,8 @@ ukg_get_server_options(ForeignServer *server)
 	opts->prefetch = UKG_DEFAULT_PREFETCH;
 	opts->max_pages = UKG_DEFAULT_MAX_PAGES;
 	opts->pushdown = true;
+	opts->analyze_max_pages = UKG_DEFAULT_ANALYZE_MAX_PAGES;
+	opts->async_capable = true;
 	opts->estimated_rows = -1;
 
 	foreach(lc, server->options)

@@ -123,6 +123,8 @@ typedef struct UkgScanState
 	UkgHttpStats stats;
 	instr_time	started_at;
 	instr_time	last_progress;
+
+	UkgAsync   *async;			/* NULL unless run by an async Append */
 } UkgScanState;
 
 /*
@@ -188,10 +190,10 @@ ukgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		}
 	}
 
-	rows = opts->estimated_rows >= 0 ? opts->estimated_rows : UKG_DEFAULT_ROWS;
-	rows *= clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
+	baserel->tuples = ukg_table_rows(baserel, opts);
+	rows = baserel->tuples *
+		clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(rows);
-	baserel->tuples = opts->estimated_rows >= 0 ? opts->estimated_rows : UKG_DEFAULT_ROWS;
 }
 
 /*
@@ -531,6 +533,10 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 	st->req_cxt = AllocSetContextCreate(scan_cxt, "ukg_fdw requests",
 										ALLOCSET_SMALL_SIZES);
 	st->jpage = ukg_json_page_create(scan_cxt, st->relname, attnums == NIL);
+#if PG_VERSION_NUM >= 140000
+	if (node->ss.ps.async_capable)
+		st->async = ukg_async_create(scan_cxt);
+#endif
 	INSTR_TIME_SET_CURRENT(st->started_at);
 	st->last_progress = st->started_at;
 	ukg_stats_scan_begin(&st->stats, st->opts, st->cred, RelationGetRelid(rel),
@@ -852,6 +858,8 @@ next_page(UkgScanState *st)
 	report_progress(st);
 }
 
+static bool page_arrived(UkgScanState *st);
+
 static TupleTableSlot *
 ukgIterateForeignScan(ForeignScanState *node)
 {
@@ -859,6 +867,8 @@ ukgIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
 	ExecClearTuple(slot);
+	if (st->async)
+		st->async->waiting = false;
 	if (!st->started)
 		start_scan(node, st);
 
@@ -913,9 +923,54 @@ ukgIterateForeignScan(ForeignScanState *node)
 			begin_set(st);
 			continue;
 		}
+		/* async: never wait for the network here (see async.c) */
+		if (st->async && !page_arrived(st))
+		{
+			st->async->waiting = true;
+			return slot;
+		}
 		next_page(st);
 	}
 	return slot;
+}
+
+/*
+ * page_arrived
+ *		Has the next page of the current set arrived (or failed)?  Issues
+ *		the requests it needs.
+ */
+static bool
+page_arrived(UkgScanState *st)
+{
+	if (st->next_page - st->ninflight > st->opts->max_pages)
+		return true;			/* next_page raises the error */
+	issue_requests(st);
+	return st->ninflight == 0 || ukg_http_ready(st->inflight[0]);
+}
+
+/*
+ * ukg_scan_async
+ *		The async state of a scan, for async.c.
+ */
+UkgAsync *
+ukg_scan_async(ForeignScanState *node)
+{
+	UkgScanState *st = (UkgScanState *) node->fdw_state;
+
+	return st ? st->async : NULL;
+}
+
+/*
+ * ukg_scan_async_ready
+ *		Can a waiting scan make progress without waiting?
+ */
+bool
+ukg_scan_async_ready(ForeignScanState *node)
+{
+	UkgScanState *st = (UkgScanState *) node->fdw_state;
+
+	return st && st->started && st->ninflight > 0 &&
+		ukg_http_ready(st->inflight[0]);
 }
 
 static void
@@ -933,6 +988,8 @@ ukgReScanForeignScan(ForeignScanState *node)
 	st->in_page = false;
 	st->started = false;
 	st->eof = false;
+	if (st->async)
+		st->async->waiting = false;
 }
 
 static void
@@ -986,6 +1043,18 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
+/*
+ * ukgIsForeignPathAsyncCapable
+ *		A scan may run under an async Append unless async_capable is off.
+ */
+static bool
+ukgIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	UkgRelInfo *info = (UkgRelInfo *) path->path.parent->fdw_private;
+
+	return info->opts->async_capable && ukg_async_supported();
+}
+
 static int
 ukgIsForeignRelUpdatable(Relation rel)
 {
@@ -1005,4 +1074,9 @@ ukg_fill_routine(FdwRoutine *routine)
 	routine->ExplainForeignScan = ukgExplainForeignScan;
 	routine->IsForeignRelUpdatable = ukgIsForeignRelUpdatable;
 	routine->ImportForeignSchema = ukgImportForeignSchema;
+	routine->AnalyzeForeignTable = ukgAnalyzeForeignTable;
+#if PG_VERSION_NUM >= 140000
+	routine->IsForeignPathAsyncCapable = ukgIsForeignPathAsyncCapable;
+#endif
+	ukg_async_fill_routine(routine);
 }

@@ -43,6 +43,7 @@
 #define UKG_DEFAULT_TUPLE_COST		0.05
 #define UKG_DEFAULT_ROWS			1000.0
 #define UKG_MAX_REQUESTS_PER_MINUTE	1000000
+#define UKG_DEFAULT_ANALYZE_MAX_PAGES	10
 
 typedef enum UkgAuthMethod
 {
@@ -97,6 +98,8 @@ typedef struct UkgOptions
 	int			prefetch;
 	int			max_pages;
 	bool		pushdown;
+	int			analyze_max_pages;	/* pages ANALYZE samples */
+	bool		async_capable;	/* may run in an async Append */
 
 	/* table */
 	char	   *resource;		/* the option as given */
@@ -191,6 +194,8 @@ extern const char *ukg_curl_version(void);
 extern char *ukg_user_agent(void);
 extern bool ukg_http_probe(const char *url, const UkgOptions *opts,
 						   char **detail);
+extern bool ukg_http_ready(UkgHttpRequest *req);
+extern int	ukg_http_wait_fd(bool now);
 
 /* in src/ukg_json.c */
 typedef struct UkgJsonPage UkgJsonPage; /* opaque */
@@ -272,6 +277,27 @@ extern void ukg_rate_limit_wait(Oid serverid, int per_minute,
 
 /* in src/scan.c */
 extern void ukg_fill_routine(FdwRoutine *routine);
+extern struct UkgAsync *ukg_scan_async(ForeignScanState *node);
+extern bool ukg_scan_async_ready(ForeignScanState *node);
+
+/* in src/analyze.c */
+extern bool ukgAnalyzeForeignTable(Relation relation,
+								   AcquireSampleRowsFunc *func,
+								   BlockNumber *totalpages);
+extern double ukg_table_rows(RelOptInfo *baserel, const UkgOptions *opts);
+
+/* in src/async.c */
+typedef struct UkgAsync
+{
+	bool		waiting;		/* the last empty slot means "waiting for the
+								 * network", not the end of the scan */
+	int			fd;				/* this scan's copy of the wait descriptor */
+	MemoryContextCallback cb;	/* closes fd */
+} UkgAsync;
+
+extern bool ukg_async_supported(void);
+extern UkgAsync *ukg_async_create(MemoryContext cxt);
+extern void ukg_async_fill_routine(FdwRoutine *routine);
 
 /* in src/import.c */
 extern List *ukgImportForeignSchema(ImportForeignSchemaStmt *stmt,
