@@ -1282,7 +1282,7 @@ ukg_http_ready(UkgHttpRequest *req)
 	}
 	if (!req->done)
 	{
-		pump(false);
+		pump(req->pool, false);
 		if (!req->done)
 			return false;
 	}
@@ -1313,6 +1313,8 @@ ukg_http_wait_fd(bool now)
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	uint64		ticks;
 	int			i;
+	HASH_SEQ_STATUS scan;
+	UkgConnPool *pool;
 
 	ensure_curl();
 	if (wait_epfd < 0)
@@ -1343,28 +1345,38 @@ ukg_http_wait_fd(bool now)
 	FD_ZERO(&rd);
 	FD_ZERO(&wr);
 	FD_ZERO(&ex);
-	if (curl_multi_fdset(ukg_multi, &rd, &wr, &ex, &maxfd) == CURLM_OK)
+	/* every user mapping's pool with transfers: each has its own sockets */
+	hash_seq_init(&scan, conn_pools);
+	while ((pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
 	{
-		for (fd = 0; fd <= maxfd && wait_nfds < UKG_MAX_WAIT_FDS; fd++)
-		{
-			struct epoll_event ev = {0};
+		long		pool_timeout = -1;
 
-			if (FD_ISSET(fd, &rd))
-				ev.events |= EPOLLIN;
-			if (FD_ISSET(fd, &wr))
-				ev.events |= EPOLLOUT;
-			if (FD_ISSET(fd, &ex))
-				ev.events |= EPOLLPRI;
-			if (ev.events == 0)
-				continue;
-			ev.data.fd = fd;
-			if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
-				wait_fds[wait_nfds++] = fd;
-		}
+		if (pool->nrequests == 0)
+			continue;
+		(void) curl_multi_fdset(pool->multi, &rd, &wr, &ex, &maxfd);
+		/* curl's next timeout over all pools */
+		if (curl_multi_timeout(pool->multi, &pool_timeout) == CURLM_OK &&
+			pool_timeout >= 0 && (timeout_ms < 0 || pool_timeout < timeout_ms))
+			timeout_ms = pool_timeout;
+	}
+	for (fd = 0; fd <= maxfd && wait_nfds < UKG_MAX_WAIT_FDS; fd++)
+	{
+		struct epoll_event ev = {0};
+
+		if (FD_ISSET(fd, &rd))
+			ev.events |= EPOLLIN;
+		if (FD_ISSET(fd, &wr))
+			ev.events |= EPOLLOUT;
+		if (FD_ISSET(fd, &ex))
+			ev.events |= EPOLLPRI;
+		if (ev.events == 0)
+			continue;
+		ev.data.fd = fd;
+		if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+			wait_fds[wait_nfds++] = fd;
 	}
 
-	/* curl's next timeout, and at least every UKG_POLL_MS for interrupts */
-	(void) curl_multi_timeout(ukg_multi, &timeout_ms);
+	/* and at least every UKG_POLL_MS for interrupts */
 	if (timeout_ms < 0 || timeout_ms > UKG_POLL_MS)
 		timeout_ms = UKG_POLL_MS;
 	if (timeout_ms == 0 || now)
