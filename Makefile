@@ -8,6 +8,7 @@ OBJS = \
 	src/catalog.o \
 	src/catalog_data.o \
 	src/check.o \
+	src/comment.o \
 	src/http.o \
 	src/import.o \
 	src/option.o \
@@ -34,7 +35,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check explain
+REGRESS = setup options types paging pushdown import errors check explain comment
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
