@@ -9,6 +9,7 @@ Imported by scripted_tests.py, which runs the tests decorated with @test.
 import json
 import os
 import re
+import subprocess
 
 from scripted_tests import test, psql, check, sqlstate, sim_reset, counters, \
     Failure, HTTPS, CA_FILE, SECRETS
@@ -170,3 +171,77 @@ def meta_json_matches_the_control_file():
     with open(os.path.join(TOP, "CHANGELOG.md")) as f:
         check(re.search(r"^## %s\b" % re.escape(control_version), f.read(), re.M),
               "CHANGELOG.md has no section for %s" % control_version)
+
+
+DEMO_DB = "ukg_demo_test"
+
+
+def drop_demo():
+    psql("""
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS %s;
+DROP ROLE IF EXISTS etl;
+DROP ROLE IF EXISTS analyst;
+""" % DEMO_DB, db="postgres")
+
+
+@test
+def demo_shows_what_it_claims():
+    """test/demo.sql runs without an error and shows employee ids, roles that
+    are not superusers, least privilege, and an incremental load whose
+    second run downloads only the changes."""
+    drop_demo()
+    psql("CREATE DATABASE %s" % DEMO_DB, db="postgres")
+    try:
+        sim_reset()
+        p = subprocess.run(
+            ["psql", "-X", "-d", DEMO_DB, "-v", "ON_ERROR_STOP=1",
+             "-v", "sim_https=%s/n/5000" % HTTPS, "-v", "ca_file=%s" % CA_FILE,
+             "-f", os.path.join(TOP, "test", "demo.sql")],
+            capture_output=True, text=True, timeout=600)
+        out = p.stdout
+        check(p.returncode == 0, "demo.sql failed: %s" % p.stderr[-2000:])
+        check("ERROR" not in p.stderr, "demo.sql printed an error: %s" % p.stderr)
+        # the roles it runs as are not superusers
+        check(re.search(r"^ etl\s+\| f$", out, re.M) and re.search(r"^ analyst\s+\| f$", out, re.M),
+              "the demo does not show etl and analyst as non-superusers")
+        # the join shows employee ids: ten distinct ones
+        join = out.split("namesakes apart")[1].split("==")[0]
+        ids = re.findall(r"^ (E[0-9A-Z]{8}) +\|", join, re.M)
+        check(len(ids) == 10 and len(set(ids)) == 10, "the join shows no employee ids: %r" % join)
+        # least privilege: PostgreSQL and UKG each refuse the analyst
+        check("PostgreSQL refuses: permission denied for foreign table compensation_details"
+              in p.stderr, "no PostgreSQL refusal in: %s" % p.stderr)
+        check(re.search(r"UKG refuses the analyst's account: .*Company Configuration Integration",
+                        p.stderr), "no UKG refusal in: %s" % p.stderr)
+        # the three loads (fetched | new | changed) and the final tally
+        loads = [tuple(int(x) for x in m) for m in
+                 re.findall(r"^ +(\d+) \| +(\d+) \| +(\d+)$", out, re.M)]
+        check(len(loads) == 4, "expected three loads and a tally: %r" % loads)
+        first, second, third, tally = loads
+        check(first == (5000, 5000, 0), "first load: %r" % (first,))
+        # 5 edits (every 1000th of 5000), plus what sat at the old watermark
+        check(second[1] == 0 and second[2] == 5 and 5 <= second[0] <= 7,
+              "second load: %r" % (second,))
+        check(third == (5, 0, 0), "third load: %r" % (third,))
+        check(tally == (5000, 5000, 5), "final tally: %r" % (tally,))
+        # the second run's scan received only a few dozen records, not 5000
+        received = [int(x) for x in re.findall(r"UKG Rows Received: (\d+)", out)]
+        check(len(received) == 1 and received[0] < 100, "rows received: %r" % received)
+        check("UKG Filters (rechecked locally): (person_details.datetime_changed >= $0)" in out,
+              "the incremental EXPLAIN shows no pushed filter")
+    finally:
+        sim_reset()
+        drop_demo()
+
+
+@test
+def readme_incremental_load_is_the_demos():
+    m = re.search(r"<!-- incremental:begin -->\s*```sql\n(.*?)```\s*<!-- incremental:end -->",
+                  readme(), re.S)
+    check(m is not None, "README.md has no incremental block between its markers")
+    with open(os.path.join(TOP, "test", "demo_load.sql")) as f:
+        demo = f.read()
+    strip = lambda text: [l for l in text.splitlines() if l.strip() and not l.startswith("--")]
+    check(strip(m.group(1)) == strip(demo),
+          "README.md's incremental load differs from test/demo_load.sql")

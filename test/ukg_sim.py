@@ -98,6 +98,11 @@ DEFAULT_SETTINGS = {
     "quota_requests": 0,
     "quota_window_s": 60.0,
     "quota_retry_after": False,         # send Retry-After with the 429
+    # simulated edits since the data was generated: {"every": k, "at":
+    # "YYYY-MM-DDTHH:MM:SS"} makes every k-th employee (index % k == 0) last
+    # changed at that UTC time (dateTimeChanged and the employee-changes
+    # window).  None: the generated data as is.
+    "touch": None,
 }
 
 SETTING_CHECKS = {
@@ -114,6 +119,7 @@ SETTING_CHECKS = {
     "quota_requests": lambda v: type(v) is int and v >= 0,
     "quota_window_s": lambda v: type(v) in (int, float) and v > 0,
     "quota_retry_after": lambda v: isinstance(v, bool),
+    "touch": lambda v: v is None or sim_data.valid_touch(v),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -791,6 +797,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             resource.paging, str(size),
                             "The field %s must be between 1 and %d." % (resource.paging, limit))
                     size = limit
+        sim_data.set_touch(settings["touch"])
         indices = self.dataset.select(resource, req.n, req.lower, inclusive)
         if resource.paging:
             start = (page - 1) * size
@@ -1043,6 +1050,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                   keep_blank_values=True):
             filters.setdefault(name.lower(), value)
         inclusive = self.state.settings["date_bounds"] == "inclusive"
+        sim_data.set_touch(self.state.settings["touch"])
         try:
             indices = self.dataset.select(resource, n, filters, inclusive)
         except sim_data.FilterError as exc:
@@ -1055,6 +1063,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         index = int_or_400(query.get("index", "0"), "index")
         if not 0 <= index < resource.count(n):
             return Reply.json(404, {"error": "index out of range"})
+        sim_data.set_touch(self.state.settings["touch"])
         ctx = resource.context(self.dataset.seed, index)
         return Reply(200, resource.render(ctx).encode("utf-8"))
 
