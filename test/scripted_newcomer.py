@@ -105,7 +105,8 @@ SELECT count(*) FROM ukg_fdw_resources() WHERE schema IN ('personnel', 'configur
                           check_ok=False)
         check(rc != 0 and sqlstate(err) == "42704" and "user mapping not found" in err,
               "a role without a mapping: %s" % err)
-        # ... and ukg_fdw_check says so in a row, not an error
+        # ... and ukg_fdw_check, for a role with USAGE, says so in a row
+        psql("GRANT USAGE ON FOREIGN SERVER ukg TO qs_analyst", db=QS_DB)
         _, out, _ = psql("SELECT ok FROM ukg_fdw_check('ukg') t(step, ok, detail, hint)"
                          " WHERE detail LIKE '%%no user mapping%%'", db=QS_DB,
                          user="qs_analyst")
