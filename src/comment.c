@@ -173,7 +173,8 @@ ukg_fdw_comment(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int64		ncomments = 0;
 
-	SPI_connect();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 
 	/* the foreign tables of the schema, in OID order for stable output */
 	{
