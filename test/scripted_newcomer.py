@@ -246,3 +246,24 @@ def readme_incremental_load_is_the_demos():
     strip = lambda text: [l for l in text.splitlines() if l.strip() and not l.startswith("--")]
     check(strip(m.group(1)) == strip(demo),
           "README.md's incremental load differs from test/demo_load.sql")
+
+
+@test
+def update_replaces_ukg_fdw_resources_with_a_description_column():
+    """ALTER EXTENSION UPDATE to 0.2.0 gives ukg_fdw_resources() its
+    description column; a view over the old function blocks it, as the
+    CHANGELOG says."""
+    db = "ukg_resources_update"
+    psql("SET client_min_messages = warning; DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
+         % (db, db), db="postgres")
+    try:
+        psql("CREATE EXTENSION ukg_fdw VERSION '0.1.0';"
+             "CREATE VIEW catalog_names AS SELECT name FROM ukg_fdw_resources();", db=db)
+        rc, _, err = psql("ALTER EXTENSION ukg_fdw UPDATE TO '0.2.0'", db=db, check_ok=False)
+        check(rc != 0 and sqlstate(err) == "2BP01", "update with a dependent view: %s" % err)
+        psql("DROP VIEW catalog_names; ALTER EXTENSION ukg_fdw UPDATE TO '0.2.0';", db=db)
+        _, out, _ = psql("SELECT description FROM ukg_fdw_resources() WHERE name = 'jobs'",
+                         db=db)
+        check(out == "Retrieve all jobs configurations", "description after update: %r" % out)
+    finally:
+        psql("SET client_min_messages = warning; DROP DATABASE IF EXISTS %s;" % db, db="postgres")
