@@ -68,7 +68,7 @@ if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	in_git=1
 	status_before=$(git -C "$top" status --porcelain --ignored)
 	(cd "$top" && git ls-files -co --exclude-standard -z) |
-		(cd "$top" && tar -cf - --null -T -) | tar -xf - -C "$work/src"
+		(cd "$top" && tar -cf - --ignore-failed-read --null -T - 2>/dev/null) | tar -xf - -C "$work/src"
 else
 	cp -a "$top/." "$work/src/"
 	make -C "$work/src" -s clean >/dev/null 2>&1
