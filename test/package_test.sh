@@ -160,6 +160,13 @@ SELECT ukg_fdw_comment('public') > 0;
 SQL
 )
 expect "the packaged module reads the simulator" "[ \"\$(echo \$out)\" = 't t' ]" "$out"
+# the README's quick start, pasted into psql as a superuser on this fresh
+# cluster (with the simulator's URL, CA and accounts)
+qs=$(cd "$top/test" && /usr/bin/python3 -c 'import scripted_newcomer as q; print(q.quickstart_sql())' 2>&1)
+out=$(q -c "CREATE DATABASE quickstart" 2>&1 &&
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U postgres -d quickstart <<<"$qs" 2>&1)
+expect "the README's quick start runs on the fresh cluster and counts employees" \
+	"grep -qE '^C[0-9]{4}\|[A-Z]\|[1-9][0-9]*\$' <<<\"\$out\" && ! grep -q ERROR <<<\"\$out\"" "$out"
 
 cleanup
 expect "dpkg --purge removes it again" \

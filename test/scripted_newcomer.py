@@ -53,13 +53,20 @@ DROP ROLE IF EXISTS qs_other;
 """ % QS_DB, db="postgres")
 
 
-@test
-def readme_quickstart_runs_as_written():
+def quickstart_sql():
+    """The README's quick start with the simulator's URL, CA and accounts
+    (test/package_test.sh runs it too, in a fresh cluster)."""
     sql = quickstart_block()
     for old, new in QS_SUBSTITUTIONS:
         check(sql.count(old) == 1, "quick start: %r occurs %d times, expected once"
               % (old, sql.count(old)))
         sql = sql.replace(old, new)
+    return sql
+
+
+@test
+def readme_quickstart_runs_as_written():
+    sql = quickstart_sql()
     drop_quickstart()
     psql("CREATE DATABASE %s" % QS_DB, db="postgres")
     try:
