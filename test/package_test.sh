@@ -10,8 +10,9 @@
 #   2. inspect the .deb: name, version, dependencies, the module with its
 #      entry points, the control file and every SQL script of the tree;
 #   3. dpkg -i it into the SYSTEM PostgreSQL 15, start a throwaway cluster
-#      of that PostgreSQL, CREATE EXTENSION ukg_fdw and read a table from
-#      the simulator with the packaged module; then purge the package.
+#      of that PostgreSQL, CREATE EXTENSION ukg_fdw, read a table from the
+#      simulator with the packaged module and run the README's quick start
+#      in a database of its own; then purge the package.
 # Step 3 holds a lock file, so two runs never install or purge at once.
 # The last line is "N passed, M failed".
 
