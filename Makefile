@@ -10,6 +10,7 @@ OBJS = \
 	src/catalog.o \
 	src/catalog_data.o \
 	src/check.o \
+	src/comment.o \
 	src/http.o \
 	src/import.o \
 	src/option.o \
@@ -36,7 +37,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check security soundness analyze
+REGRESS = setup options types paging pushdown import errors check security soundness analyze explain comment
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

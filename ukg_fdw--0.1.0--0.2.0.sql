@@ -119,3 +119,31 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION ukg_fdw_check(name, text[], name)
 IS 'checks a ukg_fdw server and a user mapping (the current user''s, or the given role''s), step by step, as the UKG onboarding checklist does; needs USAGE on the server';
+
+-- ---------------------------------------------------------------------------
+-- The catalog's descriptions (#18).  ukg_fdw_resources() gains a
+-- "description" column (the spec's summary of each resource); its result
+-- type changes, so the function is dropped and created again.
+-- ukg_fdw_comment() puts the descriptions on imported tables.
+-- ---------------------------------------------------------------------------
+
+DROP FUNCTION ukg_fdw_resources();
+
+CREATE FUNCTION ukg_fdw_resources(
+    OUT schema text, OUT name text, OUT table_name text, OUT path text,
+    OUT paging text, OUT permission text, OUT columns integer,
+    OUT filters text, OUT description text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT IMMUTABLE;
+
+COMMENT ON FUNCTION ukg_fdw_resources()
+IS 'the UKG Pro resource catalog compiled into ukg_fdw, with pushable filters, required permissions and descriptions';
+
+CREATE FUNCTION ukg_fdw_comment(schema name)
+RETURNS bigint
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION ukg_fdw_comment(name)
+IS 'puts the catalog''s descriptions on the ukg_fdw foreign tables of a schema (COMMENT ON FOREIGN TABLE and COMMENT ON COLUMN); returns how many comments it set';

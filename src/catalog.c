@@ -147,8 +147,8 @@ ukg_fdw_resources(PG_FUNCTION_ARGS)
 	for (i = 0; i < ukg_nresources; i++)
 	{
 		const UkgResourceDef *res = &ukg_resources[i];
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		Datum		values[9];
+		bool		nulls[9] = {0};
 
 		values[0] = CStringGetTextDatum(res->schema);
 		values[1] = CStringGetTextDatum(res->name);
@@ -161,6 +161,11 @@ ukg_fdw_resources(PG_FUNCTION_ARGS)
 			nulls[5] = true;
 		values[6] = Int32GetDatum(res->ncolumns);
 		values[7] = CStringGetTextDatum(describe_filters(res));
+		/* the spec's summary of the resource (since 0.2.0) */
+		if (res->summary && res->summary[0])
+			values[8] = CStringGetTextDatum(res->summary);
+		else
+			nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

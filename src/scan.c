@@ -11,6 +11,13 @@
  * latency overlaps conversion; pages are still consumed in order.  Records
  * are parsed one at a time and converted for the referenced columns only.
  *
+ * Pushed quals are sent to UKG and also rechecked on every row, so that
+ * an answer never depends on how UKG filters.  They go into the plan's
+ * fdw_recheck_quals rather than its qual list, and the scan evaluates them
+ * itself: EXPLAIN then shows them as "UKG Filters" beside the request, and
+ * "Filter" lists only the conditions UKG never sees, as postgres_fdw
+ * separates "Remote SQL" from "Filter".
+ *
  * LIMIT lowers the page size only when nothing above the scan needs more
  * rows than LIMIT + OFFSET and every qual is pushed exactly; even then the
  * scan keeps paging if PostgreSQL asks for more rows, so a LIMIT can make
@@ -47,6 +54,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 #include "ukg_fdw.h"
 
@@ -121,6 +129,8 @@ typedef struct UkgScanState
 	uint64		prev_hash;
 
 	UkgHttpStats stats;
+	int64		recheck_removed;	/* rows the recheck of pushed quals
+									 * rejected */
 	instr_time	started_at;
 	instr_time	last_progress;
 
@@ -443,14 +453,23 @@ ukgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		appendStringInfo(&desc, "%spage=N&%s=%d", (opts->params || pushed) ? "&" : "",
 						 paging_param(opts->paging), page_size);
 
+	/*
+	 * Conditions UKG never sees are the plan's Filter; pushed ones are
+	 * rechecked by the scan itself (see ukgIterateForeignScan).  Each pushed
+	 * qual comes from one RestrictInfo, so the pushed RestrictInfos are
+	 * those not in unpushed.
+	 */
 	return make_foreignscan(tlist,
-							extract_actual_clauses(scan_clauses, false),
+							extract_actual_clauses(unpushed, false),
 							baserel->relid,
 							fdw_exprs,
 							lappend(list_make4(makeString(desc.data), pushed_info,
 											   makeInteger(page_size), makeInteger(limited)),
 									attnums),
-							NIL, NIL, outer_plan);
+							NIL,
+							extract_actual_clauses(list_difference_ptr(scan_clauses, unpushed),
+												   false),
+							outer_plan);
 }
 
 static void
@@ -859,6 +878,23 @@ next_page(UkgScanState *st)
 }
 
 static bool page_arrived(UkgScanState *st);
+/*
+ * recheck_pushed
+ *		Do the conditions sent to UKG hold for this row?  UKG's filters are
+ *		trusted to narrow the download only: every pushed qual is checked
+ *		again here, so that how UKG matches (case, widened date ranges, a
+ *		filter it ignores) never changes an answer.
+ */
+static bool
+recheck_pushed(ForeignScanState *node, TupleTableSlot *slot)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	if (node->fdw_recheck_quals == NULL)
+		return true;
+	econtext->ecxt_scantuple = slot;
+	return ExecQual(node->fdw_recheck_quals, econtext);
+}
 
 static TupleTableSlot *
 ukgIterateForeignScan(ForeignScanState *node)
@@ -893,7 +929,15 @@ ukgIterateForeignScan(ForeignScanState *node)
 				st->stats.rows++;
 				if ((st->stats.rows & 255) == 0)
 					ukg_stats_scan_update(&st->stats, false);
-				return ExecStoreVirtualTuple(slot);
+				ExecStoreVirtualTuple(slot);
+				if (!recheck_pushed(node, slot))
+				{
+					st->recheck_removed++;
+					ExecClearTuple(slot);
+					ResetExprContext(node->ss.ps.ps_ExprContext);
+					continue;
+				}
+				return slot;
 			}
 			else
 			{
@@ -1011,6 +1055,23 @@ ukgEndForeignScan(ForeignScanState *node)
 	MemoryContextReset(st->req_cxt);
 }
 
+/*
+ * deparse_pushed
+ *		The pushed quals as SQL, as EXPLAIN shows a Filter.  The ancestors of
+ *		the plan node are not known here, so a value from an outer row shows
+ *		as its parameter ($n).
+ */
+static char *
+deparse_pushed(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	List	   *context;
+
+	context = set_deparse_context_plan(es->deparse_cxt, (Plan *) fsplan, NIL);
+	return deparse_expression((Node *) make_ands_explicit(fsplan->fdw_recheck_quals),
+							  context, true, false);
+}
+
 static void
 ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -1021,6 +1082,9 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	{
 		ExplainPropertyText("UKG Request",
 							strVal(list_nth(fsplan->fdw_private, UkgPrivRequest)), es);
+		if (fsplan->fdw_recheck_quals != NIL)
+			ExplainPropertyText("UKG Filters (rechecked locally)",
+								deparse_pushed(node, es), es);
 		if (intVal(list_nth(fsplan->fdw_private, UkgPrivLimited)))
 			ExplainPropertyInteger("UKG Page Size (LIMIT)", NULL,
 								   intVal(list_nth(fsplan->fdw_private, UkgPrivPageSize)), es);
@@ -1030,6 +1094,9 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("UKG Requests", NULL, st->stats.requests, es);
 		ExplainPropertyInteger("UKG Pages", NULL, st->stats.pages, es);
 		ExplainPropertyInteger("UKG Rows Received", NULL, st->stats.rows, es);
+		if (fsplan->fdw_recheck_quals != NIL)
+			ExplainPropertyInteger("UKG Rows Removed by Recheck", NULL,
+								   st->recheck_removed, es);
 		ExplainPropertyInteger("UKG Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("UKG Token Requests", NULL, st->stats.token_requests, es);
 		if (st->stats.speculative > 0 || es->verbose)

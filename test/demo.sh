@@ -4,9 +4,12 @@
 #   bash test/demo.sh
 #
 # Sets everything up as the test command does (packages, build, a throwaway
-# cluster, the simulator), then runs test/demo.sql: a server and user
-# mapping, IMPORT FOREIGN SCHEMA, a few analyst queries, and an ETL
-# INSERT ... SELECT into a local table.  Stops what it started on exit.
+# cluster, the simulator), then runs test/demo.sql as the superuser: a DBA
+# creates the server, an ETL role and an analyst role with UKG accounts of
+# their own; the ETL role imports and describes the tables; the analyst
+# queries them; the ETL role loads person_details incrementally from a
+# watermark, and a second run after edits in the simulator downloads only
+# the changes.  Stops what it started on exit.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ukg_setup

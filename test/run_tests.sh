@@ -17,7 +17,7 @@
 #
 # While developing, parts can be chosen from the environment (the default
 # is everything):
-#   UKG_PARTS="sim catalog regress scripted conform"   which parts run
+#   UKG_PARTS="sim catalog regress scripted conform package"   which parts run
 #   UKG_REGRESS="setup types"                  these pg_regress files only
 #   UKG_SCRIPTED="test_a test_b"               these scripted tests only
 
@@ -28,6 +28,12 @@ asan=""
 # the whole suite logs at debug5, so the last scripted test can check that
 # no secret of any user mapping reached the server log
 export UKG_LOG_MIN_MESSAGES=debug5
+
+parts=" ${UKG_PARTS:-sim catalog regress scripted conform package} "
+want() { [[ "$parts" == *" $1 "* ]]; }
+# the package part builds a Debian package with pg_buildext
+want package && ukg_install_packages debhelper postgresql-server-dev-all dpkg-dev fakeroot
+
 ukg_setup $asan
 
 passed=0
@@ -45,8 +51,6 @@ count() {
 	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
 }
 
-parts=" ${UKG_PARTS:-sim catalog regress scripted conform} "
-want() { [[ "$parts" == *" $1 "* ]]; }
 
 if want sim; then
 log "simulator contract tests"
@@ -103,6 +107,15 @@ fi
 "$UKG_PY" "$UKG_TOP/test/conform/conform.py" >"$UKG_TMP/conform.out" 2>&1 || true
 grep -v '^ok ' "$UKG_TMP/conform.out" || true
 count "$UKG_TMP/conform.out"
+fi
+
+if want package; then
+log "Debian package"
+# builds in a copy of the tree under $UKG_TMP, installs the package into the
+# system PostgreSQL for a throwaway cluster of its own, then purges it
+bash "$UKG_TOP/test/package_test.sh" >"$UKG_TMP/package.out" 2>&1 || true
+cat "$UKG_TMP/package.out"
+count "$UKG_TMP/package.out"
 fi
 
 if grep -q "terminated by signal" "$UKG_TMP/server.log"; then

@@ -400,6 +400,43 @@ class lazy:
         return value
 
 
+# Simulated edits (the simulator's "touch" setting): (every, ordinal,
+# seconds) or None.  Set per data request from the settings, so a reset
+# brings the generated data back.
+TOUCH = None
+
+
+def valid_touch(spec):
+    """Is spec a valid "touch" setting: {"every": k >= 1, "at": ISO time}?"""
+    if not isinstance(spec, dict) or set(spec) != {"every", "at"}:
+        return False
+    if type(spec["every"]) is not int or spec["every"] < 1 or not isinstance(spec["at"], str):
+        return False
+    try:
+        stamp = datetime.fromisoformat(spec["at"])
+    except ValueError:
+        return False
+    return stamp.tzinfo is None
+
+
+def set_touch(spec):
+    global TOUCH
+    if spec is None:
+        TOUCH = None
+        return
+    stamp = datetime.fromisoformat(spec["at"])
+    TOUCH = (spec["every"], stamp.toordinal(),
+             stamp.hour * 3600 + stamp.minute * 60 + stamp.second)
+
+
+def touched_change(i):
+    """(ordinal, seconds) of employee i's simulated edit, or None."""
+    touch = TOUCH
+    if touch is None or i % touch[0] != 0:
+        return None
+    return touch[1], touch[2]
+
+
 class Employee:
     """Employee i of a tenant with the given seed.  `j` is the sub-record
     (0..k-1) for resources with k records per employee."""
@@ -506,7 +543,11 @@ class Employee:
 
     @lazy
     def changed(self):
-        """(ordinal, seconds) of the last change, within 2018..2024."""
+        """(ordinal, seconds) of the last change, within 2018..2024, unless
+        the "touch" setting changed this employee later (see set_touch)."""
+        touched = touched_change(self.i)
+        if touched is not None:
+            return touched
         first = max(CHANGED_FIRST, self.last_hire)
         return (first + self.rnd("changed", CHANGED_LAST - first + 1),
                 self.rnd("changed-time", 86400))
@@ -1718,7 +1759,7 @@ class Dataset:
             return range(resource.count(n))
 
         used = set(resource.filters) | {name.lower() for name in resource.window or ()}
-        key = (resource.name, n, inclusive) + tuple(
+        key = (resource.name, n, inclusive, TOUCH) + tuple(
             sorted((name, value) for name, value in params.items() if name in used))
         with self._lock:
             hit = self._cache.pop(key, None)

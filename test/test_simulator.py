@@ -256,6 +256,32 @@ class PagingTests(SimTestCase):
         get("/n/5" + PERSON)
         self.assertIn("Retry-After", get("/n/5" + PERSON).headers)
 
+    def test_touch_setting_simulates_later_edits(self):
+        window = "?dateTimeChanged={11-29-2026,12-01-2026}"
+        self.assertEqual(records("/n/5000" + PERSON + window), [])
+        control("POST", "settings", {"touch": {"every": 1000, "at": "2026-11-30T09:15:00"}})
+        touched = records("/n/5000" + PERSON + window)
+        self.assertEqual(len(touched), 5)                 # indices 0, 1000, ..., 4000
+        self.assertTrue(all(r["datetimeChanged"].startswith("2026-11-30T09:15:00")
+                            for r in touched), touched[:1])
+        employment = records("/n/5000" + EMPLOYMENT + "?dateTimeChanged={11-29-2026,12-01-2026}")
+        self.assertEqual(sorted(r["employeeID"] for r in employment),
+                         sorted(r["employeeId"] for r in touched))
+        # the employee-changes window sees the same edits
+        changes = records("/n/5000" + CHANGES + "?startDate=2026-11-30T00:00:00Z"
+                          "&endDate=2026-12-01T00:00:00Z&per_page=100")
+        self.assertEqual(len(changes), 5)
+        # untouched employees keep their generated values
+        self.assertEqual(records("/n/5000" + PERSON + "?page=2&per_Page=1")[0]["datetimeChanged"][:4]
+                         < "2025", True)
+        for bad in ({"every": 0, "at": "2026-11-30T09:15:00"}, {"every": 2, "at": "soon"},
+                    {"every": 2}, {"every": 2, "at": "2026-11-30T09:15:00+01:00"}):
+            response = request("POST", "/_control/settings", {"Content-Type": "application/json"},
+                               json.dumps({"touch": bad}))
+            self.assertEqual(response.status, 400, bad)
+        control("POST", "reset")
+        self.assertEqual(records("/n/5000" + PERSON + window), [])
+
     def test_oversize_page_reject_setting(self):
         control("POST", "settings", {"oversize_page": "reject"})
         response = get("/n/20%s?per_Page=10001" % PERSON)

@@ -106,6 +106,11 @@ DEFAULT_SETTINGS = {
     # headers of every request; when set, a data request without it is
     # answered 415 (what a tenant does without it is undocumented)
     "require_content_type": False,
+    # simulated edits since the data was generated: {"every": k, "at":
+    # "YYYY-MM-DDTHH:MM:SS"} makes every k-th employee (index % k == 0) last
+    # changed at that UTC time (dateTimeChanged and the employee-changes
+    # window).  None: the generated data as is.
+    "touch": None,
 }
 
 SETTING_CHECKS = {
@@ -124,6 +129,7 @@ SETTING_CHECKS = {
     "quota_retry_after": lambda v: isinstance(v, bool),
     "ignore_invalid_filters": lambda v: isinstance(v, bool),
     "require_content_type": lambda v: isinstance(v, bool),
+    "touch": lambda v: v is None or sim_data.valid_touch(v),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -863,6 +869,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             resource.paging, str(size),
                             "The field %s must be between 1 and %d." % (resource.paging, limit))
                     size = limit
+        sim_data.set_touch(settings["touch"])
         params = req.lower
         if settings["ignore_invalid_filters"]:
             params = valid_filters(resource, params, inclusive)
@@ -1118,6 +1125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                   keep_blank_values=True):
             filters.setdefault(name.lower(), value)
         inclusive = self.state.settings["date_bounds"] == "inclusive"
+        sim_data.set_touch(self.state.settings["touch"])
         try:
             indices = self.dataset.select(resource, n, filters, inclusive)
         except sim_data.FilterError as exc:
@@ -1130,6 +1138,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         index = int_or_400(query.get("index", "0"), "index")
         if not 0 <= index < resource.count(n):
             return Reply.json(404, {"error": "index out of range"})
+        sim_data.set_touch(self.state.settings["touch"])
         ctx = resource.context(self.dataset.seed, index)
         return Reply(200, resource.render(ctx).encode("utf-8"))
 
