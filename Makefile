@@ -10,6 +10,8 @@ OBJS = \
 	src/check.o \
 	src/http.o \
 	src/import.o \
+	src/json_conv.o \
+	src/json_scan.o \
 	src/option.o \
 	src/pushdown.o \
 	src/scan.o \

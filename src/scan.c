@@ -530,7 +530,9 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->req_cxt = AllocSetContextCreate(scan_cxt, "ukg_fdw requests",
 										ALLOCSET_SMALL_SIZES);
-	st->jpage = ukg_json_page_create(scan_cxt, st->relname, attnums == NIL);
+	st->jpage = ukg_json_page_create(scan_cxt, st->relname,
+									 attnums == NIL ? NULL : st->conv,
+									 st->opts->resdef && st->opts->resdef->single_object);
 	INSTR_TIME_SET_CURRENT(st->started_at);
 	st->last_progress = st->started_at;
 	ukg_stats_scan_begin(&st->stats, st->opts, st->cred, RelationGetRelid(rel),
@@ -948,7 +950,7 @@ ukgEndForeignScan(ForeignScanState *node)
 			 st->relname, (long long) st->stats.requests, (long long) st->stats.pages,
 			 (long long) st->stats.rows, (long long) st->stats.bytes,
 			 (long long) st->stats.retries);
-	/* requests, buffers and json-c objects go with the scan's context */
+	/* requests and their buffers go with the scan's context */
 	forget_headers(st);
 	MemoryContextReset(st->req_cxt);
 }

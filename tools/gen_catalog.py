@@ -734,6 +734,10 @@ def emit_c(res, inputs):
         else:
             a("\t\t.filters = NULL,")
             a("\t\t.nfilters = 0,")
+        if r["how"] == "object":
+            # the spec types the answer as one object: a bare object is
+            # read as one record (json_scan.c)
+            a("\t\t.single_object = true,")
         a("\t},")
     a("};")
     a("")
