@@ -235,7 +235,8 @@ scan_string(Scanner *sc, const char *p, uint8 *flags)
 							{
 								int			lo;
 
-								if (end - p < 12)
+								if (end - p < 8 ||
+									(p[6] == '\\' && p[7] == 'u' && end - p < 12))
 									return fail(sc, end, NULL);
 								lo = (p[6] == '\\' && p[7] == 'u') ? hex4(p + 8) : -1;
 								if (lo < 0xDC00 || lo > 0xDFFF)
