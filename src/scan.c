@@ -846,6 +846,14 @@ next_page(UkgScanState *st)
 		st->prev_hash = h;
 	}
 
+	/*
+	 * Once pipelined, refill now, before this page is read: while it is
+	 * converted, "prefetch" transfers run (as curl --parallel-max keeps that
+	 * many), not one fewer.
+	 */
+	if (st->pipelined)
+		issue_requests(st);
+
 	ukg_json_page_begin(st->jpage, body, len, page);
 	st->cur_req = req;
 	st->in_page = true;
