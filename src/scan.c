@@ -849,9 +849,9 @@ next_page(UkgScanState *st)
 	/*
 	 * Once pipelined, refill now, before this page is read: while it is
 	 * converted, "prefetch" transfers run (as curl --parallel-max keeps that
-	 * many), not one fewer.
+	 * many), not one fewer.  Prefetch 1 stays strictly serial.
 	 */
-	if (st->pipelined)
+	if (st->pipelined && st->prefetch > 1)
 		issue_requests(st);
 
 	ukg_json_page_begin(st->jpage, body, len, page);
