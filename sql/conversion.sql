@@ -14,7 +14,8 @@ DECLARE
   m text;
   c text;
 BEGIN
-  PERFORM sim('reset');		-- no rule left over from an earlier call
+  -- each call makes exactly one request (one record, a short page), which
+  -- takes its rule
   PERFORM sim(format($f$fault '{"query": "conv=1", "kind": "random", "status": 200, "body_b64": "%s"}'$f$,
                      translate(encode(body, 'base64'), E'\n', '')));
   EXECUTE format('SELECT v::text FROM %I', conv_table(typ)) INTO r;
