@@ -35,7 +35,8 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'float4', 'float8', 'numeric',
-                           'jsonb', 'json', 'text', 'text[]', 'varchar(10)']
+                           'jsonb', 'json', 'text', 'text[]', 'varchar(10)',
+                           'date', 'timestamp', 'timestamp(0)', 'timestamptz']
   LOOP
     EXECUTE format($f$CREATE FOREIGN TABLE %I (v %s) SERVER ukg
                      OPTIONS (resource 'personnel/v1/person-details', params 'conv=1', page_size '10')$f$,
@@ -82,6 +83,29 @@ SELECT v AS json_value, t AS type, conv(page(v), t) AS result
 SELECT conv(convert_to('[{"v": 1, "other": "', 'UTF8') || decode('c0af', 'hex') || convert_to('"}]', 'UTF8'), 'int4');
 -- ... but a \u0000 there is valid JSON and harmless
 SELECT conv(convert_to('[{"v": 1, "other": "\u0000"}]', 'UTF8'), 'int4');
+
+-- dates and timestamps: UKG's strict ISO forms take a fast path; every
+-- value, on it or not, gives what the type's input function gives (the
+-- value, or an error with the same SQLSTATE)
+CREATE FUNCTION local_cast(v text, typ text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+  EXECUTE format('SELECT %L::%s::text', v, typ) INTO r;
+  RETURN r;
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ' ' || SQLERRM;
+END $$;
+SELECT v AS json_string, t AS type, r AS result,
+       CASE WHEN l ~ '^[0-9A-Z]{5} ' THEN left(r, 5) = left(l, 5) ELSE r = l END AS same_as_input_function
+  FROM unnest(ARRAY['2024-02-29T23:59:59.123456', '2024-02-29', '2023-02-29T00:00:00', '2023-02-29',
+                    '2020-05-01T24:00:00', '2020-05-01T10:00:00Z', '2020-05-01T10:00:00-05:00',
+                    '0001-01-01T00:00:00', '9999-12-31T23:59:59.999999', '2020-05-01T10:00:00.1234567',
+                    '2020-05-01T10:00:60', '2020-05-01 10:00:00', '2020-5-1', '2020-05-01T10:00:00.',
+                    '2020-05-01T10:00:00.5', '0000-01-01'])
+       WITH ORDINALITY AS v(v, i),
+       unnest(ARRAY['date', 'timestamp', 'timestamp(0)', 'timestamptz']) WITH ORDINALITY AS t(t, j),
+       LATERAL (SELECT conv(page(to_json(v)::text), t) AS r, local_cast(v, t) AS l) x
+ ORDER BY i, j;
 
 -- the full errors, as a user sees them
 CREATE FUNCTION serve(body bytea) RETURNS void LANGUAGE plpgsql AS $$

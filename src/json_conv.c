@@ -47,9 +47,12 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "json_int.h"
 
@@ -62,6 +65,9 @@ typedef enum ConvKind
 	CK_BOOL,
 	CK_JSON,					/* json or jsonb: the JSON text */
 	CK_TEXT_ARRAY,
+	CK_DATE,					/* date: ISO fast path, else date_in */
+	CK_TIMESTAMP,				/* timestamp (no typmod): ISO fast path, else
+								 * timestamp_in */
 	CK_INPUT,					/* anything else: the type's input function */
 	CK_PARAM					/* parameter column: the pushed value */
 } ConvKind;
@@ -249,6 +255,12 @@ ukg_json_conv_create(Relation rel, const UkgResourceDef *resdef, List *attnums)
 				break;
 			case TEXTARRAYOID:
 				col->kind = CK_TEXT_ARRAY;
+				break;
+			case DATEOID:
+				col->kind = CK_DATE;
+				break;
+			case TIMESTAMPOID:
+				col->kind = col->typmod < 0 ? CK_TIMESTAMP : CK_INPUT;
 				break;
 			default:
 				col->kind = CK_INPUT;
@@ -622,6 +634,86 @@ text_array_value(UkgColumnConv *conv, ConvErrorState *st, const JsonSpan *v)
 											  TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/* n decimal digits at s, or -1 */
+static int
+digits(const char *s, int n)
+{
+	int			v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DD" at s (10 bytes), a real day of years 1 to 9999 */
+static bool
+iso_date(const char *s, struct pg_tm *tm)
+{
+	tm->tm_year = digits(s, 4);
+	tm->tm_mon = digits(s + 5, 2);
+	tm->tm_mday = digits(s + 8, 2);
+	if (tm->tm_year < 1 || s[4] != '-' || s[7] != '-' ||
+		tm->tm_mon < 1 || tm->tm_mon > 12 || tm->tm_mday < 1)
+		return false;
+	return tm->tm_mday <= day_tab[isleap(tm->tm_year)][tm->tm_mon - 1];
+}
+
+/*
+ * fast_date, fast_timestamp
+ *		The strict ISO 8601 forms UKG sends, "YYYY-MM-DD" and
+ *		"YYYY-MM-DDTHH:MM:SS" with up to 6 fraction digits and no offset,
+ *		read without date_in's or timestamp_in's general parser.  Anything
+ *		else, including valid forms these do not cover (an offset, 24:00:00,
+ *		a leap second, 7 fraction digits), returns false: the caller then
+ *		uses the input function, which gives the same value or the error.
+ */
+static bool
+fast_date(const char *s, int len, DateADT *result)
+{
+	struct pg_tm tm;
+
+	if (len != 10 || !iso_date(s, &tm))
+		return false;
+	*result = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	return true;
+}
+
+static bool
+fast_timestamp(const char *s, int len, Timestamp *result)
+{
+	struct pg_tm tm = {0};
+	fsec_t		fsec = 0;
+
+	if (len < 19 || len > 26 || len == 20 || !iso_date(s, &tm) || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':')
+		return false;
+	tm.tm_hour = digits(s + 11, 2);
+	tm.tm_min = digits(s + 14, 2);
+	tm.tm_sec = digits(s + 17, 2);
+	if (tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+		tm.tm_sec < 0 || tm.tm_sec > 59)
+		return false;
+	if (len > 19)
+	{
+		int			n = len - 20;
+		int			f;
+
+		if (s[19] != '.' || (f = digits(s + 20, n)) < 0)
+			return false;
+		for (; n < 6; n++)
+			f *= 10;
+		fsec = f;
+	}
+	if (tm2timestamp(&tm, fsec, NULL, result) != 0 || !IS_VALID_TIMESTAMP(*result))
+		return false;
+	return true;
+}
+
 /*
  * convert
  *		Datum for one column from its JSON value (not null).
@@ -675,6 +767,19 @@ convert(UkgColumnConv *conv, ConvErrorState *st, const JsonSpan *v)
 			}
 		case CK_TEXT_ARRAY:
 			return text_array_value(conv, st, v);
+		case CK_DATE:
+		case CK_TIMESTAMP:
+			if (v->kind == JK_STRING && !(v->flags & JSF_ESCAPE))
+			{
+				DateADT		d;
+				Timestamp	ts;
+
+				if (col->kind == CK_DATE && fast_date(v->p + 1, v->len - 2, &d))
+					return DateADTGetDatum(d);
+				if (col->kind == CK_TIMESTAMP && fast_timestamp(v->p + 1, v->len - 2, &ts))
+					return TimestampGetDatum(ts);
+			}
+			/* FALLTHROUGH */
 		case CK_INPUT:
 			if (v->kind == JK_OBJECT || v->kind == JK_ARRAY)
 				mismatch(st, v, "not a scalar", ERRCODE_INVALID_TEXT_REPRESENTATION);
