@@ -13,6 +13,8 @@ OBJS = \
 	src/comment.o \
 	src/http.o \
 	src/import.o \
+	src/json_conv.o \
+	src/json_scan.o \
 	src/option.o \
 	src/pushdown.o \
 	src/scan.o \
@@ -37,7 +39,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check security soundness analyze explain comment
+REGRESS = setup options types paging pushdown import errors check security soundness analyze explain comment conversion
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -240,6 +240,7 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 	MemoryContext anl_cxt = CurrentMemoryContext;
 	MemoryContext work_cxt;
 	MemoryContext row_cxt;
+	bool		single_object;
 	MemoryContext old;
 	UkgColumnConv *conv;
 	List	   *attnums = NIL;
@@ -292,8 +293,10 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 		if (!TupleDescAttr(tupdesc, attnum - 1)->attisdropped)
 			attnums = lappend_int(attnums, attnum);
 	conv = ukg_json_conv_create(rel, as->opts->resdef, attnums);
-	as->jpage = ukg_json_page_create(work_cxt, as->relname, attnums == NIL);
-	as->cpage = ukg_json_page_create(work_cxt, as->relname, true);
+	single_object = as->opts->resdef && as->opts->resdef->single_object;
+	as->jpage = ukg_json_page_create(work_cxt, as->relname,
+									 attnums == NIL ? NULL : conv, single_object);
+	as->cpage = ukg_json_page_create(work_cxt, as->relname, NULL, single_object);
 	values = palloc(sizeof(Datum) * tupdesc->natts);
 	nulls = palloc(sizeof(bool) * tupdesc->natts);
 

@@ -2525,6 +2525,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(contacts_columns),
 		.filters = contacts_filters,
 		.nfilters = lengthof(contacts_filters),
+		.single_object = true,
 	},
 	{
 		.name = "deduction-history-effective-change-dates",
@@ -2642,6 +2643,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_contract_details_columns),
 		.filters = employee_contract_details_filters,
 		.nfilters = lengthof(employee_contract_details_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-demographic-details",
@@ -2668,6 +2670,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_education_columns),
 		.filters = employee_education_filters,
 		.nfilters = lengthof(employee_education_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-employment-details",
@@ -2707,6 +2710,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_global_banks_columns),
 		.filters = employee_global_banks_filters,
 		.nfilters = lengthof(employee_global_banks_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-global-localization-elements",
@@ -2720,6 +2724,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_global_localization_elements_columns),
 		.filters = employee_global_localization_elements_filters,
 		.nfilters = lengthof(employee_global_localization_elements_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-job-history-details",
@@ -2733,6 +2738,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_job_history_details_columns),
 		.filters = employee_job_history_details_filters,
 		.nfilters = lengthof(employee_job_history_details_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-multi-phone-numbers",
@@ -2759,6 +2765,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(employee_pay_deduction_elements_columns),
 		.filters = employee_pay_deduction_elements_filters,
 		.nfilters = lengthof(employee_pay_deduction_elements_filters),
+		.single_object = true,
 	},
 	{
 		.name = "employee-profiles",
@@ -2863,6 +2870,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(national_documents_columns),
 		.filters = national_documents_filters,
 		.nfilters = lengthof(national_documents_filters),
+		.single_object = true,
 	},
 	{
 		.name = "open-enrollment-dep-deductions",
@@ -3136,6 +3144,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(custom_fields_schema_columns),
 		.filters = custom_fields_schema_filters,
 		.nfilters = lengthof(custom_fields_schema_filters),
+		.single_object = true,
 	},
 	{
 		.name = "disability",
@@ -3409,6 +3418,7 @@ const UkgResourceDef ukg_resources[] = {
 		.ncolumns = lengthof(roles_columns),
 		.filters = roles_filters,
 		.nfilters = lengthof(roles_filters),
+		.single_object = true,
 	},
 	{
 		.name = "school",

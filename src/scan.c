@@ -551,7 +551,9 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->req_cxt = AllocSetContextCreate(scan_cxt, "ukg_fdw requests",
 										ALLOCSET_SMALL_SIZES);
-	st->jpage = ukg_json_page_create(scan_cxt, st->relname, attnums == NIL);
+	st->jpage = ukg_json_page_create(scan_cxt, st->relname,
+									 attnums == NIL ? NULL : st->conv,
+									 st->opts->resdef && st->opts->resdef->single_object);
 #if PG_VERSION_NUM >= 140000
 	if (node->ss.ps.async_capable)
 		st->async = ukg_async_create(scan_cxt);
@@ -870,6 +872,14 @@ next_page(UkgScanState *st)
 		st->prev_hash = h;
 	}
 
+	/*
+	 * Once pipelined, refill now, before this page is read: while it is
+	 * converted, "prefetch" transfers run (as curl --parallel-max keeps that
+	 * many), not one fewer.  Prefetch 1 stays strictly serial.
+	 */
+	if (st->pipelined && st->prefetch > 1)
+		issue_requests(st);
+
 	ukg_json_page_begin(st->jpage, body, len, page);
 	st->cur_req = req;
 	st->in_page = true;
@@ -1050,7 +1060,7 @@ ukgEndForeignScan(ForeignScanState *node)
 			 st->relname, (long long) st->stats.requests, (long long) st->stats.pages,
 			 (long long) st->stats.rows, (long long) st->stats.bytes,
 			 (long long) st->stats.retries);
-	/* requests, buffers and json-c objects go with the scan's context */
+	/* requests and their buffers go with the scan's context */
 	forget_headers(st);
 	MemoryContextReset(st->req_cxt);
 }

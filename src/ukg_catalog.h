@@ -82,6 +82,8 @@ typedef struct UkgResourceDef
 	int			ncolumns;
 	const UkgFilterDef *filters;
 	int			nfilters;
+	bool		single_object;	/* the spec types the answer as one object:
+								 * a bare object body is one record */
 } UkgResourceDef;
 
 extern const UkgResourceDef ukg_resources[];

@@ -4,7 +4,8 @@
  *		  Private declarations shared by the ukg_fdw source files.
  *
  * Library boundaries: only src/http.c includes <curl/curl.h> and only
- * src/ukg_json.c includes json-c.  Everything else sees their objects as
+ * src/ukg_json.c includes json-c (record pages are read by json_scan.c and
+ * converted by json_conv.c, which need no JSON library).  Everything else sees their objects as
  * opaque pointers declared here.
  *
  * Copyright (c) 2026, ukg_fdw developers
@@ -197,17 +198,20 @@ extern bool ukg_http_probe(const char *url, const UkgOptions *opts,
 extern bool ukg_http_ready(UkgHttpRequest *req);
 extern int	ukg_http_wait_fd(bool now);
 
-/* in src/ukg_json.c */
+/* in src/json_scan.c */
 typedef struct UkgJsonPage UkgJsonPage; /* opaque */
 typedef struct UkgColumnConv UkgColumnConv; /* opaque */
 
 extern UkgJsonPage *ukg_json_page_create(MemoryContext cxt,
 										 const char *relname,
-										 bool count_only);
+										 UkgColumnConv *conv,
+										 bool single_object);
 extern void ukg_json_page_begin(UkgJsonPage *page, const char *buf,
 								size_t len, int pageno);
 extern bool ukg_json_page_next(UkgJsonPage *page);
 extern int	ukg_json_page_rows(UkgJsonPage *page);
+
+/* in src/json_conv.c */
 extern UkgColumnConv *ukg_json_conv_create(Relation rel,
 											const UkgResourceDef *resdef,
 											List *attnums);
@@ -215,6 +219,8 @@ extern void ukg_json_conv_set_param(UkgColumnConv *conv, AttrNumber attnum,
 									Oid typid, Datum value, bool isnull);
 extern void ukg_json_page_values(UkgJsonPage *page, UkgColumnConv *conv,
 								 Datum *values, bool *nulls);
+
+/* in src/ukg_json.c */
 extern char *ukg_json_error_message(const char *body, size_t len);
 extern bool ukg_json_token_response(const char *body, size_t len,
 									char **access_token, char **token_type,

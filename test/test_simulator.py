@@ -335,6 +335,18 @@ class PagingTests(SimTestCase):
         self.assertEqual(rows[0]["employeeId"], rows[1]["employeeId"])
         self.assertEqual(len({r["systemId"] for r in rows}), 14)
 
+    def test_object_bodies_setting(self):
+        listed = records("/n/7" + JOB_HISTORY)
+        control("POST", "settings", {"object_bodies": ["employee-job-history-details"]})
+        # the first record of the selected page, as a bare object
+        one = records("/n/7" + JOB_HISTORY + "?page=2&per_Page=3")
+        self.assertIsInstance(one, dict)
+        self.assertEqual(one, listed[3])
+        self.assertEqual(get("/n/7" + JOB_HISTORY + "?page=9&per_Page=3").body, b"[]")
+        self.assertIsInstance(records("/n/7" + PERSON), list)
+        control("POST", "settings", {"object_bodies": []})
+        self.assertIsInstance(records("/n/7" + JOB_HISTORY), list)
+
 
 # ---------------------------------------------------------------------------
 # Filters

@@ -111,6 +111,9 @@ DEFAULT_SETTINGS = {
     # changed at that UTC time (dateTimeChanged and the employee-changes
     # window).  None: the generated data as is.
     "touch": None,
+    # resource names whose list answers are one bare JSON object (the first
+    # selected record), as the spec types some of them; [] stays an array
+    "object_bodies": [],
 }
 
 SETTING_CHECKS = {
@@ -130,6 +133,7 @@ SETTING_CHECKS = {
     "ignore_invalid_filters": lambda v: isinstance(v, bool),
     "require_content_type": lambda v: isinstance(v, bool),
     "touch": lambda v: v is None or sim_data.valid_touch(v),
+    "object_bodies": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -879,10 +883,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             indices = indices[start:start + size]
         if not len(indices) and settings["empty_as_404"]:
             return Reply.json(404, {"message": "No records found."})
+        if len(indices) and resource.name in settings["object_bodies"]:
+            return self.object_body(resource, indices)
         filtered = any(name in known for name in req.lower)
         if req.fast and resource.name == "person-details" and not filtered:
             return Reply(200, self.dataset.render_fast(indices))
         return Reply(200, self.dataset.render(resource, indices))
+
+    def object_body(self, resource, indices):
+        """Setting object_bodies: the first selected record as a bare JSON
+        object instead of an array."""
+        ctx = resource.context(self.dataset.seed, indices[0])
+        return Reply(200, resource.render(ctx).encode())
 
     # -- OAuth token endpoint --
     def token_endpoint(self, body):

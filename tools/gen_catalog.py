@@ -798,6 +798,10 @@ def emit_c(res, inputs):
         else:
             a("\t\t.filters = NULL,")
             a("\t\t.nfilters = 0,")
+        if r["how"] == "object":
+            # the spec types the answer as one object: a bare object is
+            # read as one record (json_scan.c)
+            a("\t\t.single_object = true,")
         a("\t},")
     a("};")
     a("")
@@ -1107,8 +1111,9 @@ def emit_doc(res, log, inputs):
       "paged, \"If no pagination parameters specified, the default/max is "
       "applied\"), except `custom-fields-schema`, which is unpaged and "
       "presumably lists the custom fields of a class (**uncertain**). The "
-      "columns come from that object; the FDW should accept a bare object as "
-      "a one-row result as well as an array.")
+      "columns come from that object. The catalog marks these resources "
+      "`single_object`: the FDW reads a bare object body as one row, and an "
+      "array as usual.")
     a("")
     for p in sorted(log["object_slips"]):
         a("* `%s`" % p)

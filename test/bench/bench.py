@@ -596,15 +596,23 @@ def main():
             "loaded table: the insert alone, no HTTP or JSON")
     say()
     cnt, ins, py = (main_res[k]["seconds"] for k in ("count", "insert", "etl"))
+    # side by side, as ratios of seconds (targets of issue #15)
     ratios = [
-        ("count(*) / floor", ratio(cnt, floor_s), "<= 1.30"),
-        ("INSERT / floor", ratio(ins, floor_s), "<= 2.00"),
-        ("Python ETL / floor", ratio(py, floor_s), "(about 1.5 in the issue)"),
-        ("INSERT / Python ETL", ratio(ins, py), "< 1.00"),
+        ("floor / floor", 1.0, "(the reference)"),
+        ("Python ETL / floor", ratio(py, floor_s), "(information)"),
+        ("count(*) / floor", ratio(cnt, floor_s), "<= 0.30"),
+        ("INSERT / floor", ratio(ins, floor_s), "(information)"),
+        ("INSERT / Python ETL", ratio(ins, py), "<= 0.33"),
+        ("INSERT / count(*)", ratio(ins, cnt), "<= 1.80"),
     ]
+    for p in prefetches:
+        if (100, p) in pf_res and ("curl", 100, p) in pf_res:
+            ratios.append(("prefetch %d / curl %d, 100 ms" % (p, p),
+                           ratio(pf_res[(100, p)]["seconds"], pf_res[("curl", 100, p)]["seconds"]),
+                           "<= 1.18" if p > 1 else "(information)"))
     say("ratios (seconds)")
     for name, value, target in ratios:
-        say("  %-22s %6.2f   target %s" % (name, value, target))
+        say("  %-30s %6.2f   target %s" % (name, value, target))
     say("  FDW table vs ETL table: %s" % check)
     say()
 
@@ -691,6 +699,10 @@ def main():
                 key, label, r["seconds"], r["rows"], fmt_rate(r), r["requests"], r["bytes"],
                 r["connections"], r["hwm_kb"], r["anon_kb"], r["client_kb"],
                 ratio(r["seconds"], floor_s)))
+    with open(os.path.join(args.out, "ratios.tsv"), "w") as f:
+        f.write("ratio\tvalue\ttarget\n")
+        for name, value, target in ratios:
+            f.write("\"%s\"\t%.4f\t\"%s\"\n" % (name, value, target))
     with open(os.path.join(args.out, "chart.tsv"), "w") as f:
         f.write("label\trows_per_s\n")
         for key, label, r in summary:

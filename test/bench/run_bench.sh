@@ -43,6 +43,9 @@ done
 [ -n "${UKG_BENCH_MODULE:-}" ] && full=""
 
 ukg_install_packages python3-psycopg2 gnuplot-nox
+# the benchmark loads its pinned copy of the module by path (below), so the
+# cluster must not preload the installed one (its settings would clash)
+export UKG_PRELOAD=
 ukg_setup
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tsv "$OUT"/runs.csv "$OUT"/report.txt "$OUT"/meta.gp "$OUT"/server.log
