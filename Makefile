@@ -11,6 +11,7 @@ OBJS = \
 	src/http.o \
 	src/import.o \
 	src/option.o \
+	src/pager.o \
 	src/pushdown.o \
 	src/scan.o \
 	src/stats.o \

@@ -1613,31 +1613,31 @@ static const UkgFilterDef user_profile_details_filters[] = {
 	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
 
-/* allergy: GET configuration/v1/allergy */
+/* allergy: GET configuration/v1/code-tables/allergy */
 static const UkgColumnDef allergy_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* awardType: GET configuration/v1/awardType */
+/* awardType: GET configuration/v1/code-tables/awardType */
 static const UkgColumnDef award_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* careerProvider: GET configuration/v1/careerProvider */
+/* careerProvider: GET configuration/v1/code-tables/careerProvider */
 static const UkgColumnDef career_provider_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* childSupportType: GET configuration/v1/childSupportType */
+/* childSupportType: GET configuration/v1/code-tables/childSupportType */
 static const UkgColumnDef child_support_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* cobraStatus: GET configuration/v1/cobraStatus */
+/* cobraStatus: GET configuration/v1/code-tables/cobraStatus */
 static const UkgColumnDef cobra_status_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1679,25 +1679,25 @@ static const UkgFilterDef company_details_filters[] = {
 	{"isMasterCompany", "is_master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
 
-/* companyProperty: GET configuration/v1/companyProperty */
+/* companyProperty: GET configuration/v1/code-tables/companyProperty */
 static const UkgColumnDef company_property_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseCategory: GET configuration/v1/courseCategory */
+/* courseCategory: GET configuration/v1/code-tables/courseCategory */
 static const UkgColumnDef course_category_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseDeliveryMet: GET configuration/v1/courseDeliveryMet */
+/* courseDeliveryMet: GET configuration/v1/code-tables/courseDeliveryMet */
 static const UkgColumnDef course_delivery_met_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseSubCategory: GET configuration/v1/courseSubCategory */
+/* courseSubCategory: GET configuration/v1/code-tables/courseSubCategory */
 static const UkgColumnDef course_sub_category_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1715,7 +1715,7 @@ static const UkgFilterDef custom_fields_schema_filters[] = {
 	{"className", "class_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true},
 };
 
-/* disability: GET configuration/v1/disability */
+/* disability: GET configuration/v1/code-tables/disability */
 static const UkgColumnDef disability_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1792,7 +1792,7 @@ static const UkgFilterDef earnings_filters[] = {
 	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 };
 
-/* employeeType: GET configuration/v1/employeeType */
+/* employeeType: GET configuration/v1/code-tables/employeeType */
 static const UkgColumnDef employee_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1826,7 +1826,7 @@ static const UkgFilterDef insurance_rate_filters[] = {
 	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
 
-/* jobFamily: GET configuration/v1/jobFamily */
+/* jobFamily: GET configuration/v1/code-tables/jobFamily */
 static const UkgColumnDef job_family_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1859,13 +1859,13 @@ static const UkgFilterDef jobs_filters[] = {
 	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 };
 
-/* licenseType: GET configuration/v1/licenseType */
+/* licenseType: GET configuration/v1/code-tables/licenseType */
 static const UkgColumnDef license_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* loanType: GET configuration/v1/loanType */
+/* loanType: GET configuration/v1/code-tables/loanType */
 static const UkgColumnDef loan_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1891,25 +1891,25 @@ static const UkgFilterDef locations_filters[] = {
 	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 };
 
-/* maritalStatus: GET configuration/v1/maritalStatus */
+/* maritalStatus: GET configuration/v1/code-tables/maritalStatus */
 static const UkgColumnDef marital_status_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* militaryBranches: GET configuration/v1/militaryBranches */
+/* militaryBranches: GET configuration/v1/code-tables/militaryBranches */
 static const UkgColumnDef military_branches_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* militaryEra: GET configuration/v1/militaryEra */
+/* militaryEra: GET configuration/v1/code-tables/militaryEra */
 static const UkgColumnDef military_era_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* namePrefix: GET configuration/v1/namePrefix */
+/* namePrefix: GET configuration/v1/code-tables/namePrefix */
 static const UkgColumnDef name_prefix_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1965,7 +1965,7 @@ static const UkgColumnDef organization_reporting_category_columns[] = {
 	{"integrationRecordId", "integration_record_id", "text", NULL},
 };
 
-/* otherPhoneTypes: GET configuration/v1/otherPhoneTypes */
+/* otherPhoneTypes: GET configuration/v1/code-tables/otherPhoneTypes */
 static const UkgColumnDef other_phone_types_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2019,7 +2019,7 @@ static const UkgFilterDef positions_filters[] = {
 	{"isEligibleForBenefits", "is_eligible_for_benefits", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 };
 
-/* project: GET configuration/v1/project */
+/* project: GET configuration/v1/code-tables/project */
 static const UkgColumnDef project_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2039,7 +2039,7 @@ static const UkgFilterDef roles_filters[] = {
 	{"rolName", "rol_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
 
-/* school: GET configuration/v1/school */
+/* school: GET configuration/v1/code-tables/school */
 static const UkgColumnDef school_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2051,13 +2051,13 @@ static const UkgColumnDef shift_codes_columns[] = {
 	{"shiftCodeDescription", "shift_code_description", "text", NULL},
 };
 
-/* skillProficiencyLevel: GET configuration/v1/skillProficiencyLevel */
+/* skillProficiencyLevel: GET configuration/v1/code-tables/skillProficiencyLevel */
 static const UkgColumnDef skill_proficiency_level_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* skills: GET configuration/v1/skills */
+/* skills: GET configuration/v1/code-tables/skills */
 static const UkgColumnDef skills_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2087,13 +2087,13 @@ static const UkgFilterDef tax_groups_filters[] = {
 	{"taxGroupIsInactive", "tax_group_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 };
 
-/* termType: GET configuration/v1/termType */
+/* termType: GET configuration/v1/code-tables/termType */
 static const UkgColumnDef term_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* waiveReason: GET configuration/v1/waiveReason */
+/* waiveReason: GET configuration/v1/code-tables/waiveReason */
 static const UkgColumnDef waive_reason_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2610,6 +2610,7 @@ const UkgResourceDef ukg_resources[] = {
 		.schema = "personnel",
 		.path = "personnel/v1/employee-changes",
 		.paging = UKG_PAGING_PER_PAGE_LOWER,
+		.page_cap = 200,
 		.permission = "EmployeeExport",
 		.summary = "Changes By Date",
 		.columns = employee_changes_columns,
@@ -2922,6 +2923,7 @@ const UkgResourceDef ukg_resources[] = {
 		.schema = "personnel",
 		.path = "personnel/v1/pto-plans",
 		.paging = UKG_PAGING_PER_PAGE_LOWER,
+		.page_cap = 200,
 		.permission = "PTO Plan Integration",
 		.summary = "Get all pto-plans",
 		.columns = pto_plans_columns,
@@ -2985,7 +2987,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "allergy",
 		.table_name = "allergy",
 		.schema = "configuration",
-		.path = "configuration/v1/allergy",
+		.path = "configuration/v1/code-tables/allergy",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all allergy configurations",
@@ -2998,7 +3000,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "awardType",
 		.table_name = "award_type",
 		.schema = "configuration",
-		.path = "configuration/v1/awardType",
+		.path = "configuration/v1/code-tables/awardType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all awardType configurations",
@@ -3011,7 +3013,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "careerProvider",
 		.table_name = "career_provider",
 		.schema = "configuration",
-		.path = "configuration/v1/careerProvider",
+		.path = "configuration/v1/code-tables/careerProvider",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all careerProvider configurations",
@@ -3024,7 +3026,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "childSupportType",
 		.table_name = "child_support_type",
 		.schema = "configuration",
-		.path = "configuration/v1/childSupportType",
+		.path = "configuration/v1/code-tables/childSupportType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all childSupportType configurations",
@@ -3037,7 +3039,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "cobraStatus",
 		.table_name = "cobra_status",
 		.schema = "configuration",
-		.path = "configuration/v1/cobraStatus",
+		.path = "configuration/v1/code-tables/cobraStatus",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all cobraStatus configurations",
@@ -3076,7 +3078,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "companyProperty",
 		.table_name = "company_property",
 		.schema = "configuration",
-		.path = "configuration/v1/companyProperty",
+		.path = "configuration/v1/code-tables/companyProperty",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all companyProperty configurations",
@@ -3089,7 +3091,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseCategory",
 		.table_name = "course_category",
 		.schema = "configuration",
-		.path = "configuration/v1/courseCategory",
+		.path = "configuration/v1/code-tables/courseCategory",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseCategory configurations",
@@ -3102,7 +3104,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseDeliveryMet",
 		.table_name = "course_delivery_met",
 		.schema = "configuration",
-		.path = "configuration/v1/courseDeliveryMet",
+		.path = "configuration/v1/code-tables/courseDeliveryMet",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseDeliveryMet configurations",
@@ -3115,7 +3117,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseSubCategory",
 		.table_name = "course_sub_category",
 		.schema = "configuration",
-		.path = "configuration/v1/courseSubCategory",
+		.path = "configuration/v1/code-tables/courseSubCategory",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseSubCategory configurations",
@@ -3141,7 +3143,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "disability",
 		.table_name = "disability",
 		.schema = "configuration",
-		.path = "configuration/v1/disability",
+		.path = "configuration/v1/code-tables/disability",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all disability configurations",
@@ -3167,7 +3169,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "employeeType",
 		.table_name = "employee_type",
 		.schema = "configuration",
-		.path = "configuration/v1/employeeType",
+		.path = "configuration/v1/code-tables/employeeType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all employeeType configurations",
@@ -3193,7 +3195,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "jobFamily",
 		.table_name = "job_family",
 		.schema = "configuration",
-		.path = "configuration/v1/jobFamily",
+		.path = "configuration/v1/code-tables/jobFamily",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all jobFamily configurations",
@@ -3232,7 +3234,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "licenseType",
 		.table_name = "license_type",
 		.schema = "configuration",
-		.path = "configuration/v1/licenseType",
+		.path = "configuration/v1/code-tables/licenseType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all licenseType configurations",
@@ -3245,7 +3247,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "loanType",
 		.table_name = "loan_type",
 		.schema = "configuration",
-		.path = "configuration/v1/loanType",
+		.path = "configuration/v1/code-tables/loanType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all loanType configurations",
@@ -3271,7 +3273,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "maritalStatus",
 		.table_name = "marital_status",
 		.schema = "configuration",
-		.path = "configuration/v1/maritalStatus",
+		.path = "configuration/v1/code-tables/maritalStatus",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all maritalStatus configurations",
@@ -3284,7 +3286,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "militaryBranches",
 		.table_name = "military_branches",
 		.schema = "configuration",
-		.path = "configuration/v1/militaryBranches",
+		.path = "configuration/v1/code-tables/militaryBranches",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all militaryBranches configurations",
@@ -3297,7 +3299,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "militaryEra",
 		.table_name = "military_era",
 		.schema = "configuration",
-		.path = "configuration/v1/militaryEra",
+		.path = "configuration/v1/code-tables/militaryEra",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all militaryEra configurations",
@@ -3310,7 +3312,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "namePrefix",
 		.table_name = "name_prefix",
 		.schema = "configuration",
-		.path = "configuration/v1/namePrefix",
+		.path = "configuration/v1/code-tables/namePrefix",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all namePrefix configurations",
@@ -3362,7 +3364,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "otherPhoneTypes",
 		.table_name = "other_phone_types",
 		.schema = "configuration",
-		.path = "configuration/v1/otherPhoneTypes",
+		.path = "configuration/v1/code-tables/otherPhoneTypes",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all otherPhoneTypes configurations",
@@ -3388,7 +3390,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "project",
 		.table_name = "project",
 		.schema = "configuration",
-		.path = "configuration/v1/project",
+		.path = "configuration/v1/code-tables/project",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all Project configurations",
@@ -3414,7 +3416,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "school",
 		.table_name = "school",
 		.schema = "configuration",
-		.path = "configuration/v1/school",
+		.path = "configuration/v1/code-tables/school",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all school configurations",
@@ -3440,7 +3442,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "skillProficiencyLevel",
 		.table_name = "skill_proficiency_level",
 		.schema = "configuration",
-		.path = "configuration/v1/skillProficiencyLevel",
+		.path = "configuration/v1/code-tables/skillProficiencyLevel",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all skillProficiencyLevel configurations",
@@ -3453,7 +3455,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "skills",
 		.table_name = "skills",
 		.schema = "configuration",
-		.path = "configuration/v1/skills",
+		.path = "configuration/v1/code-tables/skills",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all skills configurations",
@@ -3479,7 +3481,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "termType",
 		.table_name = "term_type",
 		.schema = "configuration",
-		.path = "configuration/v1/termType",
+		.path = "configuration/v1/code-tables/termType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all termType configurations",
@@ -3492,7 +3494,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "waiveReason",
 		.table_name = "waive_reason",
 		.schema = "configuration",
-		.path = "configuration/v1/waiveReason",
+		.path = "configuration/v1/code-tables/waiveReason",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all waiveReason configurations",

@@ -98,6 +98,17 @@ DEFAULT_SETTINGS = {
     "quota_requests": 0,
     "quota_window_s": 60.0,
     "quota_retry_after": False,         # send Retry-After with the 429
+    # issue #12: silent per-resource page caps ({resource name: rows}): a
+    # larger per_Page/per_page is quietly clamped to the cap, whatever
+    # oversize_page says.  The spec gives per_page a maximum of 200 on
+    # employee-changes and pto-plans.
+    "page_caps": {"employee-changes": 200, "pto-plans": 200},
+    # the body of the 404 for a path no route matches: "problem" (RFC 7807
+    # problem+json), "aspnet" (Web API's {"Message": "No HTTP resource was
+    # found that matches the request URI '...'."}), "html" or "empty"
+    "routing_404": "problem",
+    # serve the code tables at /configuration/v1/code-tables[/<name>]
+    "code_tables": True,
 }
 
 SETTING_CHECKS = {
@@ -114,6 +125,10 @@ SETTING_CHECKS = {
     "quota_requests": lambda v: type(v) is int and v >= 0,
     "quota_window_s": lambda v: type(v) in (int, float) and v > 0,
     "quota_retry_after": lambda v: isinstance(v, bool),
+    "page_caps": lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and type(c) is int and c >= 1 for k, c in v.items()),
+    "routing_404": lambda v: v in ("problem", "aspnet", "html", "empty"),
+    "code_tables": lambda v: isinstance(v, bool),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -691,10 +706,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.token_endpoint(body)
         if req.delay_ms:
             time.sleep(req.delay_ms / 1000)
-        resource = sim_data.RESOURCE_BY_PATH.get(req.path.rstrip("/").lower())
+        resource = self.find_resource(req)
         if resource is None:
-            return Reply.problem(404, "Not Found",
-                                 "No HTTP resource was found that matches the request URI.")
+            return self.routing_404(req)
         if self.command != "GET":
             return Reply.json(405, {"message": "The requested resource does not support "
                                                "http method '%s'." % self.command},
@@ -709,6 +723,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except sim_data.FilterError as exc:
             return Reply.problem(400, "Bad Request", "The request is invalid.",
                                  {exc.param: [str(exc)]})
+
+    def find_resource(self, req):
+        """The resource a request path names, or None (a routing 404)."""
+        path = req.path.rstrip("/").lower()
+        if path in sim_data.CODE_TABLE_PATHS and not self.state.settings["code_tables"]:
+            return None
+        return sim_data.RESOURCE_BY_PATH.get(path)
+
+    def routing_404(self, req):
+        """The 404 for a path no route matches, in the routing_404 shape."""
+        shape = self.state.settings["routing_404"]
+        if shape == "aspnet":
+            return Reply.json(404, {"Message": "No HTTP resource was found that matches the "
+                                               "request URI 'https://%s%s'." % (
+                                                   self.headers.get("Host", "localhost"),
+                                                   req.target)})
+        if shape == "html":
+            return Reply(404, b"<!DOCTYPE html><html><head><title>404 - File or directory "
+                              b"not found.</title></head><body><h1>Server Error</h1>"
+                              b"<h2>404 - File or directory not found.</h2></body></html>",
+                         content_type="text/html")
+        if shape == "empty":
+            return Reply(404, b"", content_type=None)
+        return Reply.problem(404, "Not Found",
+                             "No HTTP resource was found that matches the request URI.")
+
+    def page_limit(self, resource):
+        """The largest page the resource serves: max_page_size, lowered by
+        a silent per-resource cap (page_caps)."""
+        settings = self.state.settings
+        cap = settings["page_caps"].get(resource.name)
+        return min(settings["max_page_size"], cap) if cap else settings["max_page_size"]
 
     def sample_record(self, req):
         resource = sim_data.RESOURCE_BY_PATH.get(req.path.rstrip("/").lower())
@@ -781,11 +827,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             page = 1 if page is None else int_param("page", page, 1, INT32_MAX)
             size = req.exact(resource.paging)
             limit = settings["max_page_size"]
+            cap = self.page_limit(resource)
             if size is None:
-                size = limit
+                size = cap
             else:
                 size = int_param(resource.paging, size, 1, INT32_MAX)
-                if size > limit:
+                if size > cap and cap < limit:
+                    size = cap              # a silent cap: no error, ever
+                elif size > limit:
                     if settings["oversize_page"] == "reject":
                         raise sim_data.FilterError(
                             resource.paging, str(size),
@@ -870,7 +919,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send(self, reply):
         """Write the reply; returns the number of body bytes sent."""
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        if reply.content_type is not None:
+            self.send_header("Content-Type", reply.content_type)
         if reply.encoding:
             self.send_header("Content-Encoding", reply.encoding)
             self.send_header("Vary", "Accept-Encoding")

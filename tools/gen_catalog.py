@@ -54,10 +54,12 @@ CONFIRMED_PREFIX = {
     "jobs": "configuration/v1/jobs",
     "locations": "configuration/v1/locations",
 }
-# Every other single-segment GET path in the spec is a configuration "code"
-# resource (/allergy, /awardType, ...).  Its real prefix is unknown; we use
-# configuration/v1/<name> and flag it as uncertain.
-CODE_PREFIX = "configuration/v1/"
+# Every other single-segment GET path in the spec is a configuration code
+# table (/allergy, /awardType, ...).  UKG's developer reference serves them
+# at configuration/v1/code-tables/<name> (e.g. GET
+# https://{hostname}/configuration/v1/code-tables/careerProvider/), the
+# route the code-tables resource links to (FACTS.md 2.1, issue #12).
+CODE_PREFIX = "configuration/v1/code-tables/"
 
 # Query-parameter names that drive paging (never filters, never columns).
 PAGING_PARAMS = {"page": None, "per_Page": "UKG_PAGING_PER_PAGE_UPPER",
@@ -383,6 +385,16 @@ def record_schema(spec, op):
 # Build the catalog
 # ---------------------------------------------------------------------------
 
+def spec_page_cap(spec, q):
+    """The largest page size the spec gives a per_Page/per_page parameter:
+    its maxLength (the spec's spelling of a maximum on these numbers) or a
+    maximum below int32's; 0 when the spec gives none."""
+    qs = spec.deref(q.get("schema", {}))
+    caps = [v for v in (qs.get("maxLength"), qs.get("maximum"))
+            if isinstance(v, int) and 0 < v < 2147483647]
+    return min(caps) if caps else 0
+
+
 def build(spec, catalog_perms, facts_perms):
     paths = spec.doc["paths"]
     log = {
@@ -390,6 +402,7 @@ def build(spec, catalog_perms, facts_perms):
         "collisions": [], "renames": [], "type_notes": [],
         "perm_source": [], "perm_conflicts": [], "echo": [],
         "aliases": [], "param_cols": [], "date_text": [], "perm_agree": 0,
+        "page_caps": [],
     }
 
     # -- select -------------------------------------------------------------
@@ -412,7 +425,7 @@ def build(spec, catalog_perms, facts_perms):
                 how_path = "confirmed"
             else:
                 path = CODE_PREFIX + segs[0]
-                how_path = "uncertain"
+                how_path = "code-table"
         else:
             continue                    # time, simpleschedule, talent, ...
         op = item["get"]
@@ -461,6 +474,7 @@ def build(spec, catalog_perms, facts_perms):
 
         # paging + query params
         paging = "UKG_PAGING_NONE"
+        page_cap = 0
         params = []
         for q in op.get("parameters", []):
             q = spec.deref(q)
@@ -469,6 +483,9 @@ def build(spec, catalog_perms, facts_perms):
             if q["name"] in PAGING_PARAMS:
                 if PAGING_PARAMS[q["name"]]:
                     paging = PAGING_PARAMS[q["name"]]
+                    page_cap = spec_page_cap(spec, q)
+                    if page_cap:
+                        log["page_caps"].append((path, q["name"], page_cap))
                 continue
             params.append(q)
 
@@ -631,7 +648,7 @@ def build(spec, catalog_perms, facts_perms):
 
         out.append(dict(
             name=r["name"], table_name=r["table_name"], schema=r["schema"],
-            path=path, paging=paging, permission=perm,
+            path=path, paging=paging, page_cap=page_cap, permission=perm,
             summary=clean_text(op.get("summary")) or clean_text(
                 op.get("description"), DESC_MAX),
             columns=columns, filters=filters, key=r["key"], how=r["how"],
@@ -724,6 +741,8 @@ def emit_c(res, inputs):
         a("\t\t.schema = %s," % c_str(r["schema"]))
         a("\t\t.path = %s," % c_str(r["path"]))
         a("\t\t.paging = %s," % r["paging"])
+        if r["page_cap"]:
+            a("\t\t.page_cap = %d," % r["page_cap"])
         a("\t\t.permission = %s," % c_str(r["permission"]))
         a("\t\t.summary = %s," % c_str(r["summary"]))
         a("\t\t.columns = %s_columns," % ident)
@@ -873,6 +892,16 @@ def emit_doc(res, log, inputs):
     a("| DATE | name contains `date` (any case) or format date-time, and the column is a date/timestamp | eq, range (parameter columns: eq only) |")
     a("| STRING | everything else | eq, plus list for the comma-list parameters below (never on parameter columns) |")
     a("")
+    a("**Page caps.** `page_cap` is the largest page size the spec gives "
+      "the operation's `per_Page`/`per_page` parameter: its `maxLength` (the "
+      "spec's spelling of a maximum on these numbers) or a `maximum` below "
+      "int32's, else 0 (unknown: the documented default/max 10,000 applies). "
+      "ukg_fdw asks for at most that many rows per page, and still treats a "
+      "shorter page as possibly capped (README, Paging). Resources with a cap:")
+    a("")
+    for (p, pn, cap) in sorted(log["page_caps"]):
+        a("* `%s` (`%s`): %d" % (p, pn, cap))
+    a("")
     a("DATE filters use UKG's MM-DD-YYYY operators (`=<d`, `=>d`, "
       "`={a,b}`, FACTS.md 3); DATETIME filters take ISO-8601 timestamps. "
       "Parameter columns take equality only: the FDW can only echo one pushed "
@@ -888,16 +917,18 @@ def emit_doc(res, log, inputs):
     a("The merged spec keys some configuration resources without their base "
       "path (FACTS.md 2.1). `/jobs` and `/locations` are really "
       "`configuration/v1/jobs` and `configuration/v1/locations` (confirmed by "
-      "integrators). For the code resources the true route is **uncertain**: "
-      "the documented generic route is `GET configuration/v1/code-tables` "
-      "(HATEOAS list of `{codeTable, url}`) and then "
-      "`GET configuration/v1/code-tables/{TABLE}` (e.g. `JOBFAMILY`). Decision: "
-      "catalog them as `configuration/v1/<name>` with the spec's spelling, "
-      "no paging, permission NULL (their descriptions name none; "
-      "*Company Configuration Integration* is likely but unconfirmed). If a "
-      "tenant answers 404 there, point the foreign table's `resource` option at "
-      "`configuration/v1/code-tables/<TABLE>` instead (the `code-tables` "
-      "resource lists the valid URLs).")
+      "integrators). The code tables (`/allergy`, `/careerProvider`, ...) "
+      "are served under the generic code-table route: "
+      "`GET configuration/v1/code-tables` lists `{codeTable, url}` links, and "
+      "UKG's developer reference documents each table at "
+      "`GET configuration/v1/code-tables/<name>` (for example "
+      "`GET https://{hostname}/configuration/v1/code-tables/careerProvider/`). "
+      "Decision (issue #12): catalog every code table the spec lists at "
+      "`configuration/v1/code-tables/<name>` with the spec's spelling, no "
+      "paging, permission NULL (their descriptions name none; *Company "
+      "Configuration Integration* is likely but unconfirmed). The catalog "
+      "name (`careerProvider`) and table name (`career_provider`) stay as "
+      "before; a `resource` option given as the path may end in a slash.")
     a("")
     a("| Spec key | Catalog path | Status |")
     a("|---|---|---|")
@@ -1063,16 +1094,16 @@ def emit_doc(res, log, inputs):
     a("Filters: `param`→column (operators, kind); *(param)* marks a "
       "parameter column; `date` = MM-DD-YYYY value with UKG's operators, "
       "`iso` = ISO-8601 timestamp, `int` = integer; `bool` filters take "
-      "true/false. Paths marked (uncertain) are the unprefixed code "
-      "resources.")
+      "true/false. Paths marked (code table) are the code tables the spec "
+      "keys without a prefix.")
     a("")
     a("| Schema | Name | Path | Paging | Cols | Pushable filters | Permission |")
     a("|---|---|---|---|---|---|---|")
     for r in res:
         fl = "<br>".join(filter_md(f) for f in r["filters"]) or "—"
         path = "`%s`" % r["path"]
-        if r["how_path"] == "uncertain":
-            path += " (uncertain)"
+        if r["how_path"] == "code-table":
+            path += " (code table)"
         a("| %s | `%s` | %s | %s | %d | %s | %s |" % (
             r["schema"], r["name"], path, PAGING_MD[r["paging"]],
             len(r["columns"]), md_cell(fl),
