@@ -35,7 +35,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check
+REGRESS = setup options types paging pushdown import errors check never_short
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
