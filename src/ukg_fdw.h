@@ -35,7 +35,12 @@
 #define UKG_MAX_PREFETCH			16
 #define UKG_DEFAULT_TIMEOUT_MS		60000
 #define UKG_DEFAULT_CONNECT_MS		10000
-#define UKG_DEFAULT_MAX_RETRIES		5
+/*
+ * 7 retries waiting 1, 2, 4, 8, 16, 30, 30 s (+-25% jitter, each capped at
+ * max_retry_wait): at least 77 s in all, so a request outlasts UKG's
+ * one-minute quota lockout without Retry-After; at most 99 s.
+ */
+#define UKG_DEFAULT_MAX_RETRIES		7
 #define UKG_DEFAULT_RETRY_WAIT_MS	30000
 #define UKG_DEFAULT_MAX_PAGES		100000
 #define UKG_DEFAULT_MAX_RESPONSE	(128 * 1024 * 1024)

@@ -109,6 +109,10 @@ DEFAULT_SETTINGS = {
     "routing_404": "problem",
     # serve the code tables at /configuration/v1/code-tables[/<name>]
     "code_tables": True,
+    # "" serves REST at the host root (UKG's developer docs); "/services"
+    # serves it only under /services (the onboarding guide's form): the
+    # other form then gets the routing 404
+    "rest_prefix": "",
 }
 
 SETTING_CHECKS = {
@@ -129,6 +133,7 @@ SETTING_CHECKS = {
         isinstance(k, str) and type(c) is int and c >= 1 for k, c in v.items()),
     "routing_404": lambda v: v in ("problem", "aspnet", "html", "empty"),
     "code_tables": lambda v: isinstance(v, bool),
+    "rest_prefix": lambda v: v in ("", "/services"),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -560,6 +565,18 @@ class ApiRequest:
         decoded = sorted("%s=%s" % (k, v) for k, v in self.params)
         self.decoded_key = self.path + ("?" + "&".join(decoded) if decoded else "")
 
+    unrouted = False
+
+    def apply_rest_prefix(self, prefix):
+        """Serve REST only under prefix: strip it, or mark the request as
+        matching no route."""
+        if self.path.lower().startswith(prefix + "/"):
+            self.path = self.path[len(prefix):]
+            self.is_data = self.path.lower().startswith(DATA_PREFIXES)
+        elif self.is_data:
+            self.unrouted = True
+            self.is_data = False
+
     def exact(self, name):
         """First value of a parameter spelled exactly `name`, or None."""
         for key, value in self.params:
@@ -651,6 +668,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         started = time.monotonic()
         req = ApiRequest(self.path, self.default_size)
         state = self.state
+        if state.settings["rest_prefix"]:
+            req.apply_rest_prefix(state.settings["rest_prefix"])
         if not self.counted:
             state.count_connection(self.server.listener)
             self.counted = True
@@ -706,7 +725,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.token_endpoint(body)
         if req.delay_ms:
             time.sleep(req.delay_ms / 1000)
-        resource = self.find_resource(req)
+        resource = None if req.unrouted else self.find_resource(req)
         if resource is None:
             return self.routing_404(req)
         if self.command != "GET":
