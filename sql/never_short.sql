@@ -152,5 +152,53 @@ SELECT count(*) FROM ns.career_by_path;
 SELECT name, path, paging FROM ukg_fdw_resources()
  WHERE path LIKE 'configuration/v1/code-tables%' ORDER BY path;
 
+-- IN and = ANY: each distinct value once, never a row twice; the same
+-- answer as pushdown 'false'
+CREATE FOREIGN TABLE ns.pd_on (employee_id text, last_name text, company_id text)
+  SERVER ukg OPTIONS (resource 'person-details', prefetch '1');
+CREATE FOREIGN TABLE ns.pd_off (employee_id text, last_name text, company_id text)
+  SERVER ukg OPTIONS (resource 'person-details', pushdown 'false');
+SELECT sim('record /personnel/v1/person-details 1000 7')::jsonb->>'employeeId' AS e7 \gset
+SELECT sim('record /personnel/v1/person-details 1000 8')::jsonb->>'employeeId' AS e8 \gset
+SELECT sim('reset');
+SELECT count(*) AS pushed FROM ns.pd_on WHERE employee_id IN (:'e7', :'e7', :'e8', :'e7');
+-- person-details takes no comma list: one request set per distinct value
+SELECT sim('requests-matching person-details --list');
+SELECT count(*) AS local FROM ns.pd_off WHERE employee_id IN (:'e7', :'e7', :'e8', :'e7');
+SELECT count(*) AS pushed FROM ns.pd_on WHERE employee_id = ANY (ARRAY[:'e8', :'e8', :'e7']);
+SELECT count(*) AS local FROM ns.pd_off WHERE employee_id = ANY (ARRAY[:'e8', :'e8', :'e7']);
+PREPARE ns_any(text[]) AS SELECT count(*) FROM ns.pd_on WHERE employee_id = ANY ($1);
+EXECUTE ns_any(ARRAY[:'e7', :'e7']);
+DEALLOCATE ns_any;
+-- values UKG could match alike (case, blanks) are not fanned out: the
+-- requests could overlap; the filter is applied locally
+SELECT sim('reset');
+SELECT count(*) AS pushed FROM ns.pd_on WHERE last_name IN ('Smith', 'smith', 'Smith ');
+SELECT sim('requests-matching person-details --list');
+SELECT count(*) AS local FROM ns.pd_off WHERE last_name IN ('Smith', 'smith', 'Smith ');
+-- a later set shorter than a page seen before needs no extra request: the
+-- server has shown it returns more rows a page (fewer homes in NJ than in
+-- TX, so only the TX set probes page 2)
+CREATE FOREIGN TABLE ns.st_on (employee_id text, address_state text)
+  SERVER ukg OPTIONS (resource 'person-details', prefetch '1');
+CREATE FOREIGN TABLE ns.st_off (employee_id text, address_state text)
+  SERVER ukg OPTIONS (resource 'person-details', pushdown 'false');
+SELECT sim('reset');
+SELECT address_state, count(*) FROM ns.st_on WHERE address_state IN ('TX', 'NJ')
+ GROUP BY 1 ORDER BY 1;
+SELECT sim('requests-matching person-details --list');
+SELECT address_state, count(*) FROM ns.st_off WHERE address_state IN ('TX', 'NJ')
+ GROUP BY 1 ORDER BY 1;
+-- a comma list where the spec says the filter takes one: positions'
+-- companyId ("Can take in multiple IDs separated by comma"), de-duplicated
+CREATE FOREIGN TABLE ns.positions_on (position_code text, company_id text)
+  SERVER ukg OPTIONS (resource 'positions');
+CREATE FOREIGN TABLE ns.positions_off (position_code text, company_id text)
+  SERVER ukg OPTIONS (resource 'positions', pushdown 'false');
+SELECT sim('reset');
+SELECT count(*) AS pushed FROM ns.positions_on WHERE company_id IN ('C0001', 'C0002', 'C0001');
+SELECT sim('requests-matching configuration/v1/positions --list');
+SELECT count(*) AS local FROM ns.positions_off WHERE company_id IN ('C0001', 'C0002', 'C0001');
+
 DROP SCHEMA ns CASCADE;
 DROP SERVER ukg_services CASCADE;

@@ -106,7 +106,7 @@ static const UkgColumnDef compensation_details_columns[] = {
 
 static const UkgFilterDef compensation_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
@@ -262,7 +262,7 @@ static const UkgFilterDef dep_deductions_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true},
 	{"currentCOID", "current_coid", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
@@ -519,7 +519,7 @@ static const UkgColumnDef employee_cobra_details_columns[] = {
 
 static const UkgFilterDef employee_cobra_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false},
 	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
@@ -785,7 +785,7 @@ static const UkgColumnDef employee_extended_elements_columns[] = {
 
 static const UkgFilterDef employee_extended_elements_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
 	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
 };
@@ -1042,7 +1042,7 @@ static const UkgColumnDef employee_security_user_details_columns[] = {
 
 static const UkgFilterDef employee_security_user_details_filters[] = {
 	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 };
 
 /* employee-status: GET personnel/v1/integration/kronos/employee-status */
@@ -1093,9 +1093,9 @@ static const UkgColumnDef employee_supervisor_details_columns[] = {
 
 static const UkgFilterDef employee_supervisor_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"supervisorCompanyId", "supervisor_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"supervisorCompanyCode", "supervisor_company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 };
 
@@ -1551,7 +1551,7 @@ static const UkgColumnDef user_details_columns[] = {
 static const UkgFilterDef user_details_filters[] = {
 	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 };
 
 /* user-preferences: GET personnel/v1/user-preferences */
@@ -1610,7 +1610,7 @@ static const UkgFilterDef user_profile_details_filters[] = {
 	{"userId", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"roleId", "role_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 };
 
 /* allergy: GET configuration/v1/code-tables/allergy */
@@ -2190,7 +2190,7 @@ static const UkgColumnDef earnings_history_base_elements_columns[] = {
 static const UkgFilterDef earnings_history_base_elements_filters[] = {
 	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ | UKG_FILTER_RANGE, false, false},
 	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
@@ -2301,7 +2301,7 @@ static const UkgColumnDef pay_register_columns[] = {
 };
 
 static const UkgFilterDef pay_register_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
@@ -2457,7 +2457,7 @@ static const UkgColumnDef payroll_deductions_history_columns[] = {
 };
 
 static const UkgFilterDef payroll_deductions_history_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false},

@@ -18,7 +18,8 @@
  *   request one more page.  If that page has rows, the server's cap is the
  *   size of the short page (the observed cap), and the short-page rule goes
  *   on against it; if it is empty, the set ends.
- * - A page shorter than a known cap ends the set.
+ * - A page shorter than a known cap ends the set, and so does one shorter
+ *   than the longest page seen in the scan (the cap, if any, is larger).
  * - A page identical to the one before ends the set: the resource ignores
  *   paging (jobs, locations, org-levels) and answers every page alike.
  * - A resource without paging answers one request.
@@ -167,7 +168,7 @@ ukg_pager_rows(UkgPager *pg, int page, int rows)
 	{
 		pg->observed_cap = pg->short_rows;
 		ereport(DEBUG1,
-				(errmsg_internal("ukg_fdw: foreign table \"%s\": the server returns at most %d rows per page (asked for %d); set page_size to %d to save a request per small result",
+				(errmsg_internal("ukg_fdw: foreign table \"%s\": the server returns at most %d rows per page (asked for %d); page_size %d would match it",
 								 pg->relname, pg->observed_cap, pg->page_size,
 								 pg->observed_cap)));
 	}
@@ -175,6 +176,8 @@ ukg_pager_rows(UkgPager *pg, int page, int rows)
 
 	if (rows >= pg->page_size)
 		pg->uncapped = true;
+	/* rows < max_rows below: a longer page was seen before */
+	pg->max_rows = Max(pg->max_rows, rows);
 	expected = pg->observed_cap > 0 ? Min(pg->observed_cap, pg->page_size) : pg->page_size;
 	if (rows >= expected)
 	{
@@ -182,11 +185,13 @@ ukg_pager_rows(UkgPager *pg, int page, int rows)
 		pg->pipelined = true;
 		return true;
 	}
-	if (pg->observed_cap > 0 || pg->uncapped)
+	if (pg->observed_cap > 0 || pg->uncapped || rows < pg->max_rows)
 	{
 		/*
-		 * Shorter than a known cap, or than the full pages of the requested
-		 * size this server has already returned: the last page.
+		 * Shorter than a known cap, than the full pages of the requested
+		 * size this server has already returned, or than a page it has
+		 * returned in this scan (so its cap, if any, is larger): the last
+		 * page.
 		 */
 		pg->done = true;
 		return false;

@@ -23,6 +23,7 @@
 
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -34,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -377,6 +379,38 @@ add_param(List *list, const char *param, char *value)
 }
 
 /*
+ * fanout_seen (#12)
+ *		Has value s been seen already among the ParamValues of alts?  An
+ *		exact repeat is skipped (returns true).  Distinct values that UKG
+ *		could match alike (they differ only in case or surrounding blanks,
+ *		which SQL Server collations ignore) set *overlap: one request per
+ *		value could then return a row twice, so such a list is not fanned
+ *		out.  *keys accumulates the folded forms.
+ */
+static bool
+fanout_seen(List *alts, const char *s, List **keys, bool *overlap)
+{
+	ListCell   *lc;
+	const char *start = s;
+	size_t		len = strlen(s);
+	char	   *key;
+
+	foreach(lc, alts)
+		if (strcmp(((ParamValue *) lfirst(lc))->value, s) == 0)
+			return true;
+	while (len > 0 && isspace((unsigned char) *start))
+		start++, len--;
+	while (len > 0 && isspace((unsigned char) start[len - 1]))
+		len--;
+	key = str_tolower(start, len, DEFAULT_COLLATION_OID);
+	foreach(lc, *keys)
+		if (strcmp((char *) lfirst(lc), key) == 0)
+			*overlap = true;
+	*keys = lappend(*keys, key);
+	return false;
+}
+
+/*
  * ukg_build_query_params
  *		Render the pushed quals with their current values into query strings.
  *
@@ -430,6 +464,8 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			bool	   *enulls;
 			int			nelems;
 			List	   *alts = NIL;
+			List	   *keys = NIL;
+			bool		overlap = false;
 			StringInfoData list;
 			bool		commas_ok = (f->ops & UKG_FILTER_LIST) != 0;
 
@@ -444,6 +480,9 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				if (enulls[i])
 					continue;
 				s = value_text(elems[i], elemtype);
+				/* each distinct value once (#12) */
+				if (fanout_seen(alts, s, &keys, &overlap))
+					continue;
 				if (strchr(s, ',') != NULL)
 					commas_ok = false;
 				appendStringInfo(&list, "%s%s", list.len > 0 ? "," : "", s);
@@ -456,8 +495,9 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			}
 			if (commas_ok || list_length(alts) == 1)
 				fixed = add_param(fixed, f->param, list.data);
-			else
+			else if (!overlap)
 				fanouts = lappend(fanouts, alts);
+			/* else: requests could return the same row; checked locally */
 			continue;
 		}
 

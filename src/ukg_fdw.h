@@ -287,6 +287,7 @@ typedef struct UkgPager
 	/* per scan */
 	int			observed_cap;	/* rows per page the server gives, or 0 */
 	bool		uncapped;		/* a page of page_size rows was seen */
+	int			max_rows;		/* longest page seen */
 	int64		probes;			/* requests made after a possibly capped page */
 } UkgPager;
 

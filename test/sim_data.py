@@ -1564,8 +1564,10 @@ EMPLOYEE_EMPLOYMENT_FILTERS = filters(
     "companyID:list", "employeeID", "supervisorId", HOME_COMPANY,
     *[name + ":list" if name in LIST_FILTERS else name for name in EMPLOYMENT_FILTER_NAMES])
 
+# employeeId takes a comma list where the spec's pattern allows commas
+# (compensation-details, pay-register; doc/catalog-notes.md, issue #12)
 COMPENSATION_FILTERS = filters(
-    "companyId=companyID", "employeeId=employeeID", "primaryJobCode", "jobGroupCode",
+    "companyId=companyID", "employeeId=employeeID:list", "primaryJobCode", "jobGroupCode",
     "jobTitle", "payGroupCode", "fullTimeOrPartTimeCode", "salaryOrHourlyCode",
     "primaryShiftCode", "primaryShiftGroupCode", "dateInJob:date", "dateLastPaid:date",
     "datePaidThru:date", "isAutoAllocated:bool", "isAutoPaid:bool", "isSeasonalWorker:bool",
@@ -1581,7 +1583,7 @@ DEMOGRAPHIC_FILTERS = filters(
     "employeeId", "companyId", "lastName", "emailAddress", "addressState", "addressCountry")
 
 PAY_REGISTER_FILTERS = filters(
-    "employeeId", "companyId", "checkId", "employeeNumber", "documentNumber", "payGroup",
+    "employeeId:list", "companyId", "checkId", "employeeNumber", "documentNumber", "payGroup",
     "periodControl", "payDate:date", "periodEndDate:date", "periodStartDate:date")
 
 RESOURCES = [
@@ -1623,8 +1625,9 @@ RESOURCES = [
                           "isActive:bool")),
     FixedResource("positions", "/configuration/v1/positions",
                   "Company Configuration Integration", "per_Page", POSITION_ROWS,
-                  filters("companyId", "employeeType", "statusCode", "payGroupCode",
-                          "positionCode", "projectCode", "shiftGroupCode", "isProrated:bool",
+                  filters("companyId:list", "employeeType:list", "statusCode:list",
+                          "payGroupCode:list", "positionCode:list", "projectCode:list",
+                          "shiftGroupCode:list", "isProrated:bool",
                           "isApproved:bool", "isEligibleForBenefits:bool")),
 ]
 

@@ -119,28 +119,9 @@ REQUIRED_PARAMS = {
     ("personnel/v1/employee-changes", "endDate"): "FACTS.md 3/7",
 }
 
-# Parameters that accept a comma-separated list (UKG_FILTER_LIST).
-LIST_PARAMS = {
-    "personnel/v1/employee-employment-details": (
-        ["companyID", "primaryJobCode", "primaryWorkLocationCode",
-         "primaryProjectCode", "deductionGroupCode", "earningGroupCode",
-         "employeeTypeCode", "employeeStatusCode", "payGroup"],
-        "FACTS.md 3; spec description"),
-    "personnel/v1/integration/kronos/employee-profiles": (
-        ["companyId", "employeeId"], "FACTS.md 3; spec description"),
-    "personnel/v1/deduction-history-effective-change-dates": (
-        ["deductionCode", "companyId"], "spec description"),
-    "configuration/v1/positions": (
-        ["companyId", "employeeType", "payGroupCode", "statusCode",
-         "positionCode", "projectCode", "shiftGroupCode"],
-        "spec description"),
-    "configuration/v1/option-rate": (
-        ["deductionCode", "payFrequency"], "spec description"),
-    "configuration/v1/tax-groups": (
-        ["taxCalcGroupIdCode"], "spec description"),
-    "personnel/v1/user-defined-fields": (
-        ["companyId", "employeeId"], "spec description"),
-}
+# Parameters that accept a comma-separated list (UKG_FILTER_LIST) are
+# derived from the spec (issue #12), never guessed: see spec_list_source().
+# An IN list on any other filter is sent as one request per value.
 
 # Numeric-typed keys that are really identifiers (leading zeros matter).
 ID_SUFFIX_RE = re.compile(r"(Id|ID|Code|Number)$")
@@ -385,6 +366,44 @@ def record_schema(spec, op):
 # Build the catalog
 # ---------------------------------------------------------------------------
 
+def spec_list_source(op, q, qs, names):
+    """Why the spec says query parameter q takes a comma list, or None:
+    "pattern" when its schema pattern allows a comma; "wording" when q is
+    the parameter a sentence of the operation description names last
+    before "separated by comma" (UKG writes "ex: [id1, id2]"), or its own
+    description says so; "example" when an example URL of the description
+    gives it a comma list that is not a {date,date} range
+    (deductionCode={dedCode1,dedCode2}).  names: all the operation's query
+    parameters."""
+    def name_re(n):
+        spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", n)
+        return re.compile(r"\b(%s|%s)\b" % (re.escape(n), re.escape(spaced)), re.I)
+
+    name = q["name"]
+    pat = qs.get("pattern")
+    if isinstance(pat, str) and "," in pat:
+        return "pattern"
+    own = " ".join(re.sub(r"<[^>]+>", " ", q.get("description") or "").split())
+    if re.search(r"separated by com+a", own, re.I):
+        return "wording"
+    flat = " ".join(re.sub(r"<[^>]+>", " ", op.get("description") or "").split())
+    res = {n: name_re(n) for n in names}
+    for sentence in re.split(r"(?<=\.)\s+", flat):
+        m = re.search(r"separated by com+a", sentence, re.I)
+        if not m:
+            continue
+        head = sentence[:m.start()]
+        last = max(((mm.start(), n) for n, r in res.items()
+                    for mm in r.finditer(head)), default=None)
+        if last and last[1] == name:
+            return "wording"
+    date = r"\d{2}-\d{2}-\d{4}"
+    for m in re.finditer(r"[?&]%s=([\[{][^&\s]*,[^&\s]*[\]}])" % re.escape(name), flat, re.I):
+        if not re.fullmatch(r"[\[{]%s,%s[\]}]" % (date, date), m.group(1)):
+            return "example"
+    return None
+
+
 def spec_page_cap(spec, q):
     """The largest page size the spec gives a per_Page/per_page parameter:
     its maxLength (the spec's spelling of a maximum on these numbers) or a
@@ -402,7 +421,7 @@ def build(spec, catalog_perms, facts_perms):
         "collisions": [], "renames": [], "type_notes": [],
         "perm_source": [], "perm_conflicts": [], "echo": [],
         "aliases": [], "param_cols": [], "date_text": [], "perm_agree": 0,
-        "page_caps": [],
+        "page_caps": [], "lists": [],
     }
 
     # -- select -------------------------------------------------------------
@@ -559,11 +578,12 @@ def build(spec, catalog_perms, facts_perms):
             raise GenError("%s: no columns" % path)
 
         # filters
-        lists, _ = LIST_PARAMS.get(path, ([], None))
-        for lp in lists:
-            if lp not in [q["name"] for q in params]:
-                raise GenError("%s: LIST param %s not a parameter"
-                               % (path, lp))
+        lists = {}
+        for q in params:
+            why = spec_list_source(op, q, spec.deref(q.get("schema", {})),
+                                   [p["name"] for p in params])
+            if why:
+                lists[q["name"]] = why
         lower = {}
         for c in columns:
             if c["json_key"]:
@@ -629,6 +649,7 @@ def build(spec, catalog_perms, facts_perms):
                 ops = ["UKG_FILTER_EQ"]
                 if pn in lists and not is_param:
                     ops.append("UKG_FILTER_LIST")
+                    log["lists"].append((path, pn, lists[pn]))
             elif kind == "DATE":
                 ops = ["UKG_FILTER_EQ"] if is_param else \
                     ["UKG_FILTER_EQ", "UKG_FILTER_RANGE"]
@@ -657,7 +678,7 @@ def build(spec, catalog_perms, facts_perms):
     for (p, _pn) in list(FILTER_ALIASES) + list(DATETIME_PARAMS):
         if p not in by_path:
             raise GenError("override for unknown resource %s" % p)
-    for p in list(ECHO_SCHEMAS) + list(LIST_PARAMS):
+    for p in list(ECHO_SCHEMAS):
         if p not in by_path:
             raise GenError("override for unknown resource %s" % p)
     # every record schema with a paging echo must be known
@@ -995,10 +1016,17 @@ def emit_doc(res, log, inputs):
     a("* Required although the spec says optional: " + ", ".join(
         "`%s` %s (%s)" % (p, pn, why)
         for (p, pn), why in sorted(REQUIRED_PARAMS.items())) + ".")
-    a("* Comma-list parameters (UKG_FILTER_LIST):")
-    for p in sorted(LIST_PARAMS):
-        plist, why = LIST_PARAMS[p]
-        a("  * `%s`: %s (%s)" % (p, ", ".join("`%s`" % x for x in plist), why))
+    a("* Comma-list parameters (UKG_FILTER_LIST), derived from the spec "
+      "(issue #12): *pattern* = the parameter's schema pattern allows a "
+      "comma; *wording* = a sentence of the description names the parameter "
+      "and says \"separated by comma\" (\"ex: [id1, id2]\"); *example* = an "
+      "example URL gives it a comma list. An `IN` list on any other filter "
+      "is sent as one request per distinct value.")
+    bypath = {}
+    for p, pn, why in log["lists"]:
+        bypath.setdefault(p, []).append("`%s` (%s)" % (pn, why))
+    for p in sorted(bypath):
+        a("  * `%s`: %s" % (p, ", ".join(bypath[p])))
     a("  Parameter columns never get LIST (user-defined-fields `companyId` is "
       "one: the record has no company field).")
     a("")
