@@ -16,8 +16,11 @@ server.crt, server.key) and plain HTTP.  --ready-file receives
     client_id, client_secret, audience [, organization]) plus the
     global-tenant-id header; 401 / 403 as documented;
   * page / per_Page (per_page on employee-changes and pto-plans, exact
-    spelling), default and maximum 10,000, bare JSON arrays, 200 [] past the
-    end; jobs, locations and org-levels ignore paging;
+    spelling), default and maximum 10,000 (a silent cap of 200 on
+    employee-changes and pto-plans: setting page_caps), bare JSON arrays,
+    200 [] past the end; jobs, locations, org-levels and the code tables
+    (/configuration/v1/code-tables[/<name>]) ignore paging;
+  * a routing 404 for unknown paths (setting routing_404 picks its body);
   * the documented filters (names case-insensitive), with UKG's date
     operators (>d, <d, {a,b}, MM-DD-YYYY); employee-changes requires
     startDate and endDate;
