@@ -955,7 +955,7 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("UKG Token Requests", NULL, st->stats.token_requests, es);
 		if (st->pager.observed_cap > 0)
 			ExplainPropertyInteger("UKG Observed Page Cap", NULL, st->pager.observed_cap, es);
-		if (st->pager.probes > 0 || es->verbose)
+		if (st->pager.probes > 0)
 			ExplainPropertyInteger("UKG Cap Probes", NULL, st->pager.probes, es);
 		if (st->stats.speculative > 0 || es->verbose)
 			ExplainPropertyInteger("UKG Speculative Requests", NULL, st->stats.speculative, es);
