@@ -4,10 +4,12 @@
  *		  Planner and executor callbacks of ukg_fdw, and EXPLAIN.
  *
  * A scan pages through a UKG list resource: page=1,2,... with the
- * resource's spelling of per_Page.  It stops on an empty page, a short page
- * or a page identical to the one before (resources that ignore paging), and
- * raises an error when max_pages would be exceeded; it never truncates
- * silently.  Up to "prefetch" page requests are kept in flight, so network
+ * resource's spelling of per_Page.  src/pager.c decides which page to ask
+ * for next and when a request set ends (an empty page, a page shorter than
+ * the server's observed cap, a page identical to the one before; a short
+ * page may be a silent cap, so it is followed by one more request), and
+ * raises an error past max_pages; a scan never truncates silently.  Up to
+ * "prefetch" page requests are kept in flight, so network
  * latency overlaps conversion; pages are still consumed in order.  Records
  * are parsed one at a time and converted for the referenced columns only.
  *

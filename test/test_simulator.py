@@ -795,7 +795,13 @@ class CounterTests(SimTestCase):
 
     def test_log_has_headers_status_and_query(self):
         get("/n/4%s?page=1&per_Page=2" % PERSON)
-        entry = control("GET", "log?last=1")[0]
+        # the entry is logged just after the reply is sent: wait for it
+        for _ in range(50):
+            log = control("GET", "log?last=1")
+            if log:
+                break
+            time.sleep(0.02)
+        entry = log[0]
         self.assertEqual(entry["status"], 200)
         self.assertEqual(entry["path"], PERSON)
         self.assertEqual(entry["query"], {"page": "1", "per_Page": "2"})
