@@ -19,7 +19,8 @@
  *   size of the short page (the observed cap), and the short-page rule goes
  *   on against it; if it is empty, the set ends.
  * - A page shorter than a known cap ends the set, and so does one shorter
- *   than the longest page seen in the scan (the cap, if any, is larger).
+ *   than the longest page seen in the scan (the cap, if any, is larger) or
+ *   one after the server has given a full page of the requested size.
  * - A page identical to the one before ends the set: the resource ignores
  *   paging (jobs, locations, org-levels) and answers every page alike.
  * - A resource without paging answers one request.
@@ -29,6 +30,11 @@
  *
  * The observed cap lives as long as the scan state (all request sets and
  * rescans), since it is a property of the resource on this server.
+ *
+ * The 404 rule lives here too: only UKG's "no records" answer ends a set as
+ * empty (ukg_not_found_is_empty); any other 404 is an error naming the path
+ * (ukg_raise_not_found), with a hint at the other form of base_url when no
+ * route matched.
  *
  * Copyright (c) 2026, ukg_fdw developers
  *
