@@ -16,6 +16,7 @@ OBJS = \
 	src/json_conv.o \
 	src/json_scan.o \
 	src/option.o \
+	src/pager.o \
 	src/pushdown.o \
 	src/scan.o \
 	src/stats.o \
@@ -39,7 +40,7 @@ SHLIB_LINK += -fsanitize=address
 endif
 
 
-REGRESS = setup options types paging pushdown import errors check security soundness analyze explain comment conversion
+REGRESS = setup options types paging pushdown import errors check security soundness analyze explain comment conversion never_short
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

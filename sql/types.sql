@@ -104,7 +104,7 @@ CREATE FOREIGN TABLE raw_types (
   bool_as_text text,
   obj_as_text text
 ) SERVER ukg OPTIONS (resource 'personnel/v1/person-details', params 'raw=1', page_size '10');
-SELECT sim($$fault '{"query": "raw=1", "status": 200, "body": "[{\"employeeId\": \"A1\", \"tags\": [\"x\", \"y\", null], \"codes\": \"{p,q}\", \"nText\": \"12\", \"fText\": \"2.5\", \"bText\": \"true\", \"bInt\": 0, \"dOffset\": \"2020-05-01T10:00:00.123-05:00\", \"dFraction\": \"2020-05-01T10:00:00.5\", \"nested\": {\"a\": [1, {\"b\": null}]}, \"list\": [1, 2], \"numAsText\": 1.50, \"boolAsText\": false, \"objAsText\": {\"k\": 1}}, {\"employeeId\": \"A2\"}]"}'$$);
+SELECT sim($$fault '{"query": "raw=1", "status": 200, "times": -1, "body": "[{\"employeeId\": \"A1\", \"tags\": [\"x\", \"y\", null], \"codes\": \"{p,q}\", \"nText\": \"12\", \"fText\": \"2.5\", \"bText\": \"true\", \"bInt\": 0, \"dOffset\": \"2020-05-01T10:00:00.123-05:00\", \"dFraction\": \"2020-05-01T10:00:00.5\", \"nested\": {\"a\": [1, {\"b\": null}]}, \"list\": [1, 2], \"numAsText\": 1.50, \"boolAsText\": false, \"objAsText\": {\"k\": 1}}, {\"employeeId\": \"A2\"}]"}'$$);
 SELECT employee_id, tags, codes, n_text, f_text, b_text, b_int,
        d_offset AT TIME ZONE 'UTC' AS d_offset_utc, d_fraction, nested, list,
        num_as_text, bool_as_text, obj_as_text
@@ -145,7 +145,7 @@ SELECT ratio FROM bad_types;
 SELECT sim($$fault '{"query": "bad=1", "status": 200, "body": "[{\"employeeId\": \"a\\u0000b\"}]"}'$$);
 SELECT employee_id FROM bad_types;
 -- columns that are not referenced are not converted: count(*) succeeds
-SELECT sim($$fault '{"query": "bad=1", "status": 200, "body": "[{\"small\": 70000, \"day\": \"x\"}]"}'$$);
+SELECT sim($$fault '{"query": "bad=1", "status": 200, "times": -1, "body": "[{\"small\": 70000, \"day\": \"x\"}]"}'$$);
 SELECT count(*) FROM bad_types;
 -- a whole-record column must be json, jsonb or text
 CREATE FOREIGN TABLE bad_whole (r int OPTIONS (json_key '*'))

@@ -29,22 +29,29 @@ PG_FUNCTION_INFO_V1(ukg_fdw_resources);
 /*
  * ukg_catalog_lookup
  *		The resource with this catalog name, table name or path (with or
- *		without a leading slash), or NULL.
+ *		without leading and trailing slashes), or NULL.
  */
 const UkgResourceDef *
 ukg_catalog_lookup(const char *name_or_path)
 {
 	int			i;
+	size_t		len;
 
 	while (*name_or_path == '/')
 		name_or_path++;
+	/* a path may end in slashes ("code-tables/careerProvider/") */
+	len = strlen(name_or_path);
+	while (len > 0 && name_or_path[len - 1] == '/')
+		len--;
 	for (i = 0; i < ukg_nresources; i++)
 	{
 		const UkgResourceDef *res = &ukg_resources[i];
 
 		if (strcmp(res->name, name_or_path) == 0 ||
 			strcmp(res->table_name, name_or_path) == 0 ||
-			strcmp(res->path, name_or_path) == 0)
+			strcmp(res->path, name_or_path) == 0 ||
+			(len > 0 && strlen(res->path) == len &&
+			 strncmp(res->path, name_or_path, len) == 0))
 			return res;
 	}
 	return NULL;

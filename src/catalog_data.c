@@ -106,7 +106,7 @@ static const UkgColumnDef compensation_details_columns[] = {
 
 static const UkgFilterDef compensation_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[\\s*a-zA-Z0-9,\\[\\]]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[\\s*a-zA-Z0-9,\\[\\]]*$"},
 	{"primaryJobCode", "primary_job_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
 	{"jobGroupCode", "job_group_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
 	{"jobTitle", "job_title", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9]*$"},
@@ -262,7 +262,7 @@ static const UkgFilterDef dep_deductions_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"contactId", "contact_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"deductionCode", "deduction_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"effectiveDate", "effective_date", UKG_FILTER_KIND_DATE, UKG_FILTER_EQ, false, true, "date-time", NULL},
 	{"currentCOID", "current_coid", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
@@ -519,7 +519,7 @@ static const UkgColumnDef employee_cobra_details_columns[] = {
 
 static const UkgFilterDef employee_cobra_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"cobraIsActive", "cobra_is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 	{"cobraStatus", "cobra_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"dateOfCobraEvent", "date_of_cobra_event", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
@@ -785,7 +785,7 @@ static const UkgColumnDef employee_extended_elements_columns[] = {
 
 static const UkgFilterDef employee_extended_elements_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"dateTimeCreated", "date_time_created", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 	{"dateTimeChanged", "date_time_changed", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 };
@@ -1042,7 +1042,7 @@ static const UkgColumnDef employee_security_user_details_columns[] = {
 
 static const UkgFilterDef employee_security_user_details_filters[] = {
 	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
 /* employee-status: GET personnel/v1/integration/kronos/employee-status */
@@ -1093,9 +1093,9 @@ static const UkgColumnDef employee_supervisor_details_columns[] = {
 
 static const UkgFilterDef employee_supervisor_details_filters[] = {
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"supervisorCompanyId", "supervisor_company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"supervisorEmployeeId", "supervisor_employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"supervisorCompanyCode", "supervisor_company_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
@@ -1551,7 +1551,7 @@ static const UkgColumnDef user_details_columns[] = {
 static const UkgFilterDef user_details_filters[] = {
 	{"userName", "user_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"userStatus", "user_status", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
 /* user-preferences: GET personnel/v1/user-preferences */
@@ -1610,34 +1610,34 @@ static const UkgFilterDef user_profile_details_filters[] = {
 	{"userId", "user_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"roleId", "role_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 };
 
-/* allergy: GET configuration/v1/allergy */
+/* allergy: GET configuration/v1/code-tables/allergy */
 static const UkgColumnDef allergy_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* awardType: GET configuration/v1/awardType */
+/* awardType: GET configuration/v1/code-tables/awardType */
 static const UkgColumnDef award_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* careerProvider: GET configuration/v1/careerProvider */
+/* careerProvider: GET configuration/v1/code-tables/careerProvider */
 static const UkgColumnDef career_provider_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* childSupportType: GET configuration/v1/childSupportType */
+/* childSupportType: GET configuration/v1/code-tables/childSupportType */
 static const UkgColumnDef child_support_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* cobraStatus: GET configuration/v1/cobraStatus */
+/* cobraStatus: GET configuration/v1/code-tables/cobraStatus */
 static const UkgColumnDef cobra_status_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1679,25 +1679,25 @@ static const UkgFilterDef company_details_filters[] = {
 	{"isMasterCompany", "is_master_company", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
-/* companyProperty: GET configuration/v1/companyProperty */
+/* companyProperty: GET configuration/v1/code-tables/companyProperty */
 static const UkgColumnDef company_property_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseCategory: GET configuration/v1/courseCategory */
+/* courseCategory: GET configuration/v1/code-tables/courseCategory */
 static const UkgColumnDef course_category_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseDeliveryMet: GET configuration/v1/courseDeliveryMet */
+/* courseDeliveryMet: GET configuration/v1/code-tables/courseDeliveryMet */
 static const UkgColumnDef course_delivery_met_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* courseSubCategory: GET configuration/v1/courseSubCategory */
+/* courseSubCategory: GET configuration/v1/code-tables/courseSubCategory */
 static const UkgColumnDef course_sub_category_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1715,7 +1715,7 @@ static const UkgFilterDef custom_fields_schema_filters[] = {
 	{"className", "class_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, true, NULL, NULL},
 };
 
-/* disability: GET configuration/v1/disability */
+/* disability: GET configuration/v1/code-tables/disability */
 static const UkgColumnDef disability_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1792,7 +1792,7 @@ static const UkgFilterDef earnings_filters[] = {
 	{"includeInDeferredCompensationHours", "include_in_deferred_compensation_hours", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
-/* employeeType: GET configuration/v1/employeeType */
+/* employeeType: GET configuration/v1/code-tables/employeeType */
 static const UkgColumnDef employee_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1826,7 +1826,7 @@ static const UkgFilterDef insurance_rate_filters[] = {
 	{"payFrequency", "pay_frequency", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
-/* jobFamily: GET configuration/v1/jobFamily */
+/* jobFamily: GET configuration/v1/code-tables/jobFamily */
 static const UkgColumnDef job_family_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1859,13 +1859,13 @@ static const UkgFilterDef jobs_filters[] = {
 	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
-/* licenseType: GET configuration/v1/licenseType */
+/* licenseType: GET configuration/v1/code-tables/licenseType */
 static const UkgColumnDef license_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* loanType: GET configuration/v1/loanType */
+/* loanType: GET configuration/v1/code-tables/loanType */
 static const UkgColumnDef loan_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1891,25 +1891,25 @@ static const UkgFilterDef locations_filters[] = {
 	{"isActive", "is_active", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
-/* maritalStatus: GET configuration/v1/maritalStatus */
+/* maritalStatus: GET configuration/v1/code-tables/maritalStatus */
 static const UkgColumnDef marital_status_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* militaryBranches: GET configuration/v1/militaryBranches */
+/* militaryBranches: GET configuration/v1/code-tables/militaryBranches */
 static const UkgColumnDef military_branches_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* militaryEra: GET configuration/v1/militaryEra */
+/* militaryEra: GET configuration/v1/code-tables/militaryEra */
 static const UkgColumnDef military_era_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* namePrefix: GET configuration/v1/namePrefix */
+/* namePrefix: GET configuration/v1/code-tables/namePrefix */
 static const UkgColumnDef name_prefix_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -1965,7 +1965,7 @@ static const UkgColumnDef organization_reporting_category_columns[] = {
 	{"integrationRecordId", "integration_record_id", "text", NULL},
 };
 
-/* otherPhoneTypes: GET configuration/v1/otherPhoneTypes */
+/* otherPhoneTypes: GET configuration/v1/code-tables/otherPhoneTypes */
 static const UkgColumnDef other_phone_types_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2019,7 +2019,7 @@ static const UkgFilterDef positions_filters[] = {
 	{"isEligibleForBenefits", "is_eligible_for_benefits", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
-/* project: GET configuration/v1/project */
+/* project: GET configuration/v1/code-tables/project */
 static const UkgColumnDef project_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2039,7 +2039,7 @@ static const UkgFilterDef roles_filters[] = {
 	{"rolName", "rol_name", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 };
 
-/* school: GET configuration/v1/school */
+/* school: GET configuration/v1/code-tables/school */
 static const UkgColumnDef school_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2051,13 +2051,13 @@ static const UkgColumnDef shift_codes_columns[] = {
 	{"shiftCodeDescription", "shift_code_description", "text", NULL},
 };
 
-/* skillProficiencyLevel: GET configuration/v1/skillProficiencyLevel */
+/* skillProficiencyLevel: GET configuration/v1/code-tables/skillProficiencyLevel */
 static const UkgColumnDef skill_proficiency_level_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* skills: GET configuration/v1/skills */
+/* skills: GET configuration/v1/code-tables/skills */
 static const UkgColumnDef skills_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2087,13 +2087,13 @@ static const UkgFilterDef tax_groups_filters[] = {
 	{"taxGroupIsInactive", "tax_group_is_inactive", UKG_FILTER_KIND_BOOLEAN, UKG_FILTER_EQ | UKG_FILTER_BOOL, false, false, NULL, NULL},
 };
 
-/* termType: GET configuration/v1/termType */
+/* termType: GET configuration/v1/code-tables/termType */
 static const UkgColumnDef term_type_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
 };
 
-/* waiveReason: GET configuration/v1/waiveReason */
+/* waiveReason: GET configuration/v1/code-tables/waiveReason */
 static const UkgColumnDef waive_reason_columns[] = {
 	{"description", "description", "text", "Description."},
 	{"code", "code", "text", "Code."},
@@ -2190,7 +2190,7 @@ static const UkgColumnDef earnings_history_base_elements_columns[] = {
 static const UkgFilterDef earnings_history_base_elements_filters[] = {
 	{"companyID", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"earningCode", "earning_code", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
-	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeID", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[0-9]*$"},
 	{"payDate", "pay_date", UKG_FILTER_KIND_DATE, 0, false, false, "date-time", NULL},
 	{"payGroup", "pay_group", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
@@ -2301,7 +2301,7 @@ static const UkgColumnDef pay_register_columns[] = {
 };
 
 static const UkgFilterDef pay_register_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
@@ -2457,7 +2457,7 @@ static const UkgColumnDef payroll_deductions_history_columns[] = {
 };
 
 static const UkgFilterDef payroll_deductions_history_filters[] = {
-	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, "^[a-zA-Z0-9,]*$"},
+	{"employeeId", "employee_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ | UKG_FILTER_LIST, false, false, NULL, "^[a-zA-Z0-9,]*$"},
 	{"companyId", "company_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"checkId", "check_id", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
 	{"employeeNumber", "employee_number", UKG_FILTER_KIND_STRING, UKG_FILTER_EQ, false, false, NULL, NULL},
@@ -2611,6 +2611,7 @@ const UkgResourceDef ukg_resources[] = {
 		.schema = "personnel",
 		.path = "personnel/v1/employee-changes",
 		.paging = UKG_PAGING_PER_PAGE_LOWER,
+		.page_cap = 200,
 		.permission = "EmployeeExport",
 		.summary = "Changes By Date",
 		.columns = employee_changes_columns,
@@ -2930,6 +2931,7 @@ const UkgResourceDef ukg_resources[] = {
 		.schema = "personnel",
 		.path = "personnel/v1/pto-plans",
 		.paging = UKG_PAGING_PER_PAGE_LOWER,
+		.page_cap = 200,
 		.permission = "PTO Plan Integration",
 		.summary = "Get all pto-plans",
 		.columns = pto_plans_columns,
@@ -2993,7 +2995,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "allergy",
 		.table_name = "allergy",
 		.schema = "configuration",
-		.path = "configuration/v1/allergy",
+		.path = "configuration/v1/code-tables/allergy",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all allergy configurations",
@@ -3006,7 +3008,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "awardType",
 		.table_name = "award_type",
 		.schema = "configuration",
-		.path = "configuration/v1/awardType",
+		.path = "configuration/v1/code-tables/awardType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all awardType configurations",
@@ -3019,7 +3021,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "careerProvider",
 		.table_name = "career_provider",
 		.schema = "configuration",
-		.path = "configuration/v1/careerProvider",
+		.path = "configuration/v1/code-tables/careerProvider",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all careerProvider configurations",
@@ -3032,7 +3034,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "childSupportType",
 		.table_name = "child_support_type",
 		.schema = "configuration",
-		.path = "configuration/v1/childSupportType",
+		.path = "configuration/v1/code-tables/childSupportType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all childSupportType configurations",
@@ -3045,7 +3047,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "cobraStatus",
 		.table_name = "cobra_status",
 		.schema = "configuration",
-		.path = "configuration/v1/cobraStatus",
+		.path = "configuration/v1/code-tables/cobraStatus",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all cobraStatus configurations",
@@ -3084,7 +3086,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "companyProperty",
 		.table_name = "company_property",
 		.schema = "configuration",
-		.path = "configuration/v1/companyProperty",
+		.path = "configuration/v1/code-tables/companyProperty",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all companyProperty configurations",
@@ -3097,7 +3099,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseCategory",
 		.table_name = "course_category",
 		.schema = "configuration",
-		.path = "configuration/v1/courseCategory",
+		.path = "configuration/v1/code-tables/courseCategory",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseCategory configurations",
@@ -3110,7 +3112,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseDeliveryMet",
 		.table_name = "course_delivery_met",
 		.schema = "configuration",
-		.path = "configuration/v1/courseDeliveryMet",
+		.path = "configuration/v1/code-tables/courseDeliveryMet",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseDeliveryMet configurations",
@@ -3123,7 +3125,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "courseSubCategory",
 		.table_name = "course_sub_category",
 		.schema = "configuration",
-		.path = "configuration/v1/courseSubCategory",
+		.path = "configuration/v1/code-tables/courseSubCategory",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all courseSubCategory configurations",
@@ -3150,7 +3152,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "disability",
 		.table_name = "disability",
 		.schema = "configuration",
-		.path = "configuration/v1/disability",
+		.path = "configuration/v1/code-tables/disability",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all disability configurations",
@@ -3176,7 +3178,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "employeeType",
 		.table_name = "employee_type",
 		.schema = "configuration",
-		.path = "configuration/v1/employeeType",
+		.path = "configuration/v1/code-tables/employeeType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all employeeType configurations",
@@ -3202,7 +3204,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "jobFamily",
 		.table_name = "job_family",
 		.schema = "configuration",
-		.path = "configuration/v1/jobFamily",
+		.path = "configuration/v1/code-tables/jobFamily",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all jobFamily configurations",
@@ -3241,7 +3243,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "licenseType",
 		.table_name = "license_type",
 		.schema = "configuration",
-		.path = "configuration/v1/licenseType",
+		.path = "configuration/v1/code-tables/licenseType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all licenseType configurations",
@@ -3254,7 +3256,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "loanType",
 		.table_name = "loan_type",
 		.schema = "configuration",
-		.path = "configuration/v1/loanType",
+		.path = "configuration/v1/code-tables/loanType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all loanType configurations",
@@ -3280,7 +3282,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "maritalStatus",
 		.table_name = "marital_status",
 		.schema = "configuration",
-		.path = "configuration/v1/maritalStatus",
+		.path = "configuration/v1/code-tables/maritalStatus",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all maritalStatus configurations",
@@ -3293,7 +3295,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "militaryBranches",
 		.table_name = "military_branches",
 		.schema = "configuration",
-		.path = "configuration/v1/militaryBranches",
+		.path = "configuration/v1/code-tables/militaryBranches",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all militaryBranches configurations",
@@ -3306,7 +3308,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "militaryEra",
 		.table_name = "military_era",
 		.schema = "configuration",
-		.path = "configuration/v1/militaryEra",
+		.path = "configuration/v1/code-tables/militaryEra",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all militaryEra configurations",
@@ -3319,7 +3321,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "namePrefix",
 		.table_name = "name_prefix",
 		.schema = "configuration",
-		.path = "configuration/v1/namePrefix",
+		.path = "configuration/v1/code-tables/namePrefix",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all namePrefix configurations",
@@ -3371,7 +3373,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "otherPhoneTypes",
 		.table_name = "other_phone_types",
 		.schema = "configuration",
-		.path = "configuration/v1/otherPhoneTypes",
+		.path = "configuration/v1/code-tables/otherPhoneTypes",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all otherPhoneTypes configurations",
@@ -3397,7 +3399,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "project",
 		.table_name = "project",
 		.schema = "configuration",
-		.path = "configuration/v1/project",
+		.path = "configuration/v1/code-tables/project",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all Project configurations",
@@ -3424,7 +3426,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "school",
 		.table_name = "school",
 		.schema = "configuration",
-		.path = "configuration/v1/school",
+		.path = "configuration/v1/code-tables/school",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all school configurations",
@@ -3450,7 +3452,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "skillProficiencyLevel",
 		.table_name = "skill_proficiency_level",
 		.schema = "configuration",
-		.path = "configuration/v1/skillProficiencyLevel",
+		.path = "configuration/v1/code-tables/skillProficiencyLevel",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all skillProficiencyLevel configurations",
@@ -3463,7 +3465,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "skills",
 		.table_name = "skills",
 		.schema = "configuration",
-		.path = "configuration/v1/skills",
+		.path = "configuration/v1/code-tables/skills",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all skills configurations",
@@ -3489,7 +3491,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "termType",
 		.table_name = "term_type",
 		.schema = "configuration",
-		.path = "configuration/v1/termType",
+		.path = "configuration/v1/code-tables/termType",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all termType configurations",
@@ -3502,7 +3504,7 @@ const UkgResourceDef ukg_resources[] = {
 		.name = "waiveReason",
 		.table_name = "waive_reason",
 		.schema = "configuration",
-		.path = "configuration/v1/waiveReason",
+		.path = "configuration/v1/code-tables/waiveReason",
 		.paging = UKG_PAGING_NONE,
 		.permission = NULL,
 		.summary = "Retrieve all waiveReason configurations",

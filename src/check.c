@@ -128,7 +128,62 @@ typedef struct RequestArg
 	UkgCredentials *cred;
 	const UkgResourceDef *res;	/* NULL: just authenticate */
 	const char *path;
+	bool		routing_404;	/* out: no route matched the URL */
 } RequestArg;
+
+static void step_request(void *arg, StepResult *res);
+
+/*
+ * check_not_found (#12)
+ *		A 404 to a check request: UKG's "no records" answer proves the
+ *		resource (returns true); any other 404 raises the scan's error, and
+ *		a routing 404 is remembered so that the other base_url form is tried.
+ */
+static bool
+check_not_found(RequestArg *ra, UkgHttpRequest *req, UkgRequestContext *ctx,
+				StepResult *res)
+{
+	size_t		len;
+	const char *body = ukg_http_body(req, &len);
+
+	if (ukg_not_found_is_empty(ukg_http_content_type(req), body, len))
+	{
+		res->ok = true;
+		res->detail = pstrdup("HTTP status 404 with UKG's \"no records\" answer.");
+		ukg_http_cancel(req);
+		return true;
+	}
+	ra->routing_404 = ukg_not_found_is_routing(body, len);
+	ukg_raise_not_found(ra->opts, ctx, body, len);
+	return false;				/* not reached */
+}
+
+/*
+ * check_other_base_url (#12)
+ *		After a routing 404, request the same resource under the other form
+ *		of base_url (with or without "/services") and say which one answers.
+ */
+static void
+check_other_base_url(CheckOut *out, RequestArg *ra, const char *name)
+{
+	RequestArg	other = *ra;
+	UkgOptions	oopts = *ra->opts;
+	StepResult	sr;
+
+	oopts.base_url = ukg_base_url_other_form(ra->opts->base_url);
+	other.opts = &oopts;
+	run_step(step_request, &other, &sr);
+	if (sr.ok)
+		emit(out, psprintf("base_url form for %s", name), false,
+			 psprintf("No route matches under base_url '%s', but the resource answers under '%s' (%s)",
+					  ra->opts->base_url, oopts.base_url, sr.detail),
+			 psprintf("Set the server's base_url to '%s'.", oopts.base_url));
+	else
+		emit(out, psprintf("base_url form for %s", name), false,
+			 psprintf("No route matches under base_url '%s' nor under '%s'.",
+					  ra->opts->base_url, oopts.base_url),
+			 pstrdup("Check the table's resource option and the host of base_url (System Configuration > Security > Web Services in UKG Pro shows it)."));
+}
 
 /*
  * step_request
@@ -145,6 +200,7 @@ step_request(void *arg, StepResult *res)
 	UkgRequestContext ctx = {0};
 	char	   *url;
 
+	ra->routing_404 = false;
 	headers = ukg_auth_headers(ra->opts, ra->cred, &stats, false);
 	if (ra->path == NULL)
 	{
@@ -165,6 +221,8 @@ step_request(void *arg, StepResult *res)
 	ctx.auth_method = ra->opts->auth_method;
 	req = ukg_http_start(ra->opts, url, headers, NULL, CurrentMemoryContext, &stats);
 	ukg_http_finish(req, &ctx);
+	if (ukg_http_status(req) == 404 && check_not_found(ra, req, &ctx, res))
+		return;
 	if (ukg_http_status(req) < 200 || ukg_http_status(req) >= 300)
 		ukg_http_raise_status(req, &ctx);
 	res->ok = true;
@@ -366,6 +424,8 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 		else
 		{
 			emit(&out, "credentials", false, sr.detail, sr.hint);
+			if (ra.routing_404)
+				check_other_base_url(&out, &ra, (char *) linitial(resources));
 			return (Datum) 0;
 		}
 	}
@@ -381,6 +441,8 @@ ukg_fdw_check(PG_FUNCTION_ARGS)
 			ra.path++;
 		run_step(step_request, &ra, &sr);
 		emit(&out, psprintf("resource %s", name), sr.ok, sr.detail, sr.hint);
+		if (!sr.ok && ra.routing_404)
+			check_other_base_url(&out, &ra, name);
 	}
 	return (Datum) 0;
 }

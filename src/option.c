@@ -824,6 +824,10 @@ ukg_get_options(Oid foreigntableid)
 		opts->path = pstrdup(p);
 		opts->paging = UKG_PAGING_PER_PAGE_UPPER;
 	}
+	/* ask for no more rows per page than the catalog knows the API gives */
+	if (opts->resdef && opts->resdef->page_cap > 0 &&
+		opts->page_size > opts->resdef->page_cap)
+		opts->page_size = opts->resdef->page_cap;
 	if (paging)
 		opts->paging = strcmp(paging, "none") == 0 ? UKG_PAGING_NONE :
 			strcmp(paging, "per_page") == 0 ? UKG_PAGING_PER_PAGE_LOWER :

@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -973,6 +974,38 @@ add_scalar(List *list, const UkgFilterDef *f, Datum value, Oid typid)
 }
 
 /*
+ * fanout_seen (#12)
+ *		Has value s been seen already among the ParamValues of alts?  An
+ *		exact repeat is skipped (returns true).  Distinct values that UKG
+ *		could match alike (they differ only in case or surrounding blanks,
+ *		which SQL Server collations ignore) set *overlap: one request per
+ *		value could then return a row twice, so such a list is not fanned
+ *		out.  *keys accumulates the folded forms.
+ */
+static bool
+fanout_seen(List *alts, const char *s, List **keys, bool *overlap)
+{
+	ListCell   *lc;
+	const char *start = s;
+	size_t		len = strlen(s);
+	char	   *key;
+
+	foreach(lc, alts)
+		if (strcmp(((ParamValue *) lfirst(lc))->value, s) == 0)
+			return true;
+	while (len > 0 && isspace((unsigned char) *start))
+		start++, len--;
+	while (len > 0 && isspace((unsigned char) start[len - 1]))
+		len--;
+	key = str_tolower(start, len, DEFAULT_COLLATION_OID);
+	foreach(lc, *keys)
+		if (strcmp((char *) lfirst(lc), key) == 0)
+			*overlap = true;
+	*keys = lappend(*keys, key);
+	return false;
+}
+
+/*
  * ukg_build_query_params
  *		Render the pushed quals with their current values into query strings.
  *
@@ -1026,6 +1059,8 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 			bool	   *enulls;
 			int			nelems;
 			List	   *alts = NIL;
+			List	   *keys = NIL;
+			bool		overlap = false;
 			StringInfoData list;
 			bool		commas_ok = (f->ops & UKG_FILTER_LIST) != 0;
 			bool		sendable = true;
@@ -1041,6 +1076,9 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				if (enulls[i])
 					continue;
 				s = value_text(elems[i], elemtype);
+				/* each distinct value once (#12) */
+				if (fanout_seen(alts, s, &keys, &overlap))
+					continue;
 				if (strchr(s, ',') != NULL)
 					commas_ok = false;
 				if (sendable && !value_sendable(f, s))
@@ -1059,8 +1097,9 @@ ukg_build_query_params(List *pushed, List *values, List *isnulls,
 				commas_ok = false;	/* the pattern refuses the comma list */
 			if (commas_ok || list_length(alts) == 1)
 				fixed = add_param(fixed, f->param, list.data);
-			else
+			else if (!overlap)
 				fanouts = lappend(fanouts, alts);
+			/* else: requests could return the same row; checked locally */
 			continue;
 		}
 

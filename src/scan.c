@@ -4,10 +4,12 @@
  *		  Planner and executor callbacks of ukg_fdw, and EXPLAIN.
  *
  * A scan pages through a UKG list resource: page=1,2,... with the
- * resource's spelling of per_Page.  It stops on an empty page, a short page
- * or a page identical to the one before (resources that ignore paging), and
- * raises an error when max_pages would be exceeded; it never truncates
- * silently.  Up to "prefetch" page requests are kept in flight, so network
+ * resource's spelling of per_Page.  src/pager.c decides which page to ask
+ * for next and when a request set ends (an empty page, a page shorter than
+ * the server's observed cap, a page identical to the one before; a short
+ * page may be a silent cap, so it is followed by one more request), and
+ * raises an error past max_pages; a scan never truncates silently.  Up to
+ * "prefetch" page requests are kept in flight, so network
  * latency overlaps conversion; pages are still consumed in order.  Records
  * are parsed one at a time and converted for the referenced columns only.
  *
@@ -36,7 +38,6 @@
 
 #include "access/table.h"
 #include "commands/explain.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -113,20 +114,19 @@ typedef struct UkgScanState
 	List	   *headers;		/* auth headers; copied per request */
 	bool		retried_401;
 
+	/* the paging policy (src/pager.c) */
+	UkgPager	pager;
+
 	/* pages in flight, oldest first */
 	UkgHttpRequest *inflight[UKG_MAX_PREFETCH];
 	int			inflight_page[UKG_MAX_PREFETCH];
 	int			ninflight;
-	int			next_page;		/* next page number to request */
-	bool		issue_done;		/* no more pages to request in this set */
-	bool		pipelined;		/* a full page was seen: prefetch */
 
 	/* the page being read */
 	UkgJsonPage *jpage;
 	UkgHttpRequest *cur_req;
+	int			cur_page;
 	bool		in_page;
-	size_t		prev_len;
-	uint64		prev_hash;
 
 	UkgHttpStats stats;
 	int64		recheck_removed;	/* rows the recheck of pushed quals
@@ -554,6 +554,8 @@ ukgBeginForeignScan(ForeignScanState *node, int eflags)
 	st->jpage = ukg_json_page_create(scan_cxt, st->relname,
 									 attnums == NIL ? NULL : st->conv,
 									 st->opts->resdef && st->opts->resdef->single_object);
+	ukg_pager_init(&st->pager, st->relname, st->opts->paging != UKG_PAGING_NONE,
+				   st->page_size, st->opts->max_pages, st->prefetch);
 #if PG_VERSION_NUM >= 140000
 	if (node->ss.ps.async_capable)
 		st->async = ukg_async_create(scan_cxt);
@@ -588,18 +590,14 @@ end_set(UkgScanState *st)
 {
 	cancel_inflight(st, true);
 	st->set_done = true;
-	st->issue_done = true;
+	st->pager.done = true;
 }
 
 static void
 begin_set(UkgScanState *st)
 {
 	st->set_done = false;
-	st->issue_done = false;
-	st->next_page = 1;
-	st->pipelined = false;
-	st->prev_len = 0;
-	st->prev_hash = 0;
+	ukg_pager_begin_set(&st->pager);
 	st->retried_401 = false;
 }
 
@@ -639,14 +637,10 @@ issue_requests(UkgScanState *st)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
 	const char *qs = (const char *) list_nth(st->sets, st->set_idx);
+	int			page;
 
-	/*
-	 * Until a full page has been seen the scan may well end at page 1, so
-	 * only one request is in flight: small scans make no speculative
-	 * requests.
-	 */
-	while (!st->issue_done &&
-		   st->ninflight < (st->pipelined ? st->prefetch : 1))
+	/* the pager says which pages to request, and how many in flight */
+	while ((page = ukg_pager_next_request(&st->pager, st->ninflight)) > 0)
 	{
 		StringInfoData url;
 		bool		amp = false;
@@ -665,20 +659,17 @@ issue_requests(UkgScanState *st)
 		}
 		if (st->opts->paging != UKG_PAGING_NONE)
 			appendStringInfo(&url, "%spage=%d&%s=%d", amp ? "&" : "?",
-							 st->next_page, paging_param(st->opts->paging),
+							 page, paging_param(st->opts->paging),
 							 st->page_size);
-		else
-			st->issue_done = true;	/* one request returns everything */
 
 		if (ukg_debug)
 			elog(DEBUG1, "ukg_fdw: GET %s/%s page %d", st->opts->server_name,
-				 st->opts->path, st->next_page);
+				 st->opts->path, page);
 		st->inflight[st->ninflight] = ukg_http_start(st->opts, url.data,
 													 copy_headers(st->headers),
 													 NULL, st->req_cxt, &st->stats);
-		st->inflight_page[st->ninflight] = st->next_page;
+		st->inflight_page[st->ninflight] = page;
 		st->ninflight++;
-		st->next_page++;
 		ukg_auth_count_request(st->cred);
 	}
 	MemoryContextSwitchTo(old);
@@ -786,15 +777,13 @@ next_page(UkgScanState *st)
 	const char *ct;
 	UkgRequestContext ctx = {0};
 
-	if (st->next_page - st->ninflight > st->opts->max_pages)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("foreign table \"%s\" has more than %d pages", st->relname,
-						st->opts->max_pages),
-				 errdetail("The scan stopped instead of returning partial data."),
-				 errhint("Raise the max_pages option of the table or server, or filter the query.")));
-
 	issue_requests(st);
+	if (st->ninflight == 0)
+	{
+		/* the pager has nothing more to ask for in this set */
+		end_set(st);
+		return;
+	}
 	req = st->inflight[0];
 	page = st->inflight_page[0];
 	st->ninflight--;
@@ -831,13 +820,17 @@ next_page(UkgScanState *st)
 		forget_headers(st);
 		st->headers = ukg_auth_headers(st->opts, st->cred, &st->stats, true);
 		MemoryContextSwitchTo(old);
-		st->next_page = page;
-		st->issue_done = false;
+		ukg_pager_rewind(&st->pager, page);
 		return;
 	}
-	if (status == 404 && (page > 1 || st->pushed != NIL))
+	if (status == 404)
 	{
-		/* past the end, or a filter that matched nothing */
+		size_t		n;
+		const char *b = ukg_http_body(req, &n);
+
+		/* UKG's "no records" answer ends the set; any other is an error */
+		if (!ukg_not_found_is_empty(ukg_http_content_type(req), b, n))
+			ukg_raise_not_found(st->opts, &ctx, b, n);
 		ukg_http_cancel(req);
 		end_set(st);
 		return;
@@ -858,18 +851,11 @@ next_page(UkgScanState *st)
 				 errhint("Check the server's base_url: it must be the UKG web service host, not a login or portal page.")));
 
 	/* a page identical to the one before: the resource ignores paging */
-	if (st->opts->paging != UKG_PAGING_NONE)
+	if (ukg_pager_body(&st->pager, page, body, len) == UKG_PAGE_STOP)
 	{
-		uint64		h = hash_bytes_extended((const unsigned char *) body, (int) len, 0);
-
-		if (page > 1 && len == st->prev_len && h == st->prev_hash)
-		{
-			ukg_http_cancel(req);
-			end_set(st);
-			return;
-		}
-		st->prev_len = len;
-		st->prev_hash = h;
+		ukg_http_cancel(req);
+		end_set(st);
+		return;
 	}
 
 	/*
@@ -877,11 +863,12 @@ next_page(UkgScanState *st)
 	 * converted, "prefetch" transfers run (as curl --parallel-max keeps that
 	 * many), not one fewer.  Prefetch 1 stays strictly serial.
 	 */
-	if (st->pipelined && st->prefetch > 1)
+	if (st->pager.pipelined && st->prefetch > 1)
 		issue_requests(st);
 
 	ukg_json_page_begin(st->jpage, body, len, page);
 	st->cur_req = req;
+	st->cur_page = page;
 	st->in_page = true;
 	st->retried_401 = false;
 	report_progress(st);
@@ -956,15 +943,9 @@ ukgIterateForeignScan(ForeignScanState *node)
 				st->in_page = false;
 				ukg_http_cancel(st->cur_req);
 				st->cur_req = NULL;
-				/*
-				 * A short page ends the set.  A page with more rows than
-				 * asked for comes from a resource that ignores paging: the
-				 * next page will be identical and end the set.
-				 */
-				if (st->opts->paging == UKG_PAGING_NONE || rows < st->page_size)
+				/* the pager decides whether the set goes on */
+				if (!ukg_pager_rows(&st->pager, st->cur_page, rows))
 					end_set(st);
-				else
-					st->pipelined = true;
 			}
 		}
 		if (st->set_done)
@@ -996,8 +977,7 @@ ukgIterateForeignScan(ForeignScanState *node)
 static bool
 page_arrived(UkgScanState *st)
 {
-	if (st->next_page - st->ninflight > st->opts->max_pages)
-		return true;			/* next_page raises the error */
+	/* the pager bounds the requests; a page past max_pages raises there */
 	issue_requests(st);
 	return st->ninflight == 0 || ukg_http_ready(st->inflight[0]);
 }
@@ -1109,6 +1089,10 @@ ukgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								   st->recheck_removed, es);
 		ExplainPropertyInteger("UKG Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("UKG Token Requests", NULL, st->stats.token_requests, es);
+		if (st->pager.observed_cap > 0)
+			ExplainPropertyInteger("UKG Observed Page Cap", NULL, st->pager.observed_cap, es);
+		if (st->pager.probes > 0)
+			ExplainPropertyInteger("UKG Cap Probes", NULL, st->pager.probes, es);
 		if (st->stats.speculative > 0 || es->verbose)
 			ExplainPropertyInteger("UKG Speculative Requests", NULL, st->stats.speculative, es);
 		if (es->costs)

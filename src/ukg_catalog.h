@@ -76,6 +76,7 @@ typedef struct UkgResourceDef
 	const char *path;			/* path relative to base_url, no leading
 								 * slash: "personnel/v1/person-details" */
 	UkgPaging	paging;
+	int			page_cap;		/* largest page size the spec allows, or 0 */
 	const char *permission;		/* UKG web service needing View, or NULL */
 	const char *summary;		/* one-line description for COMMENT ON */
 	const UkgColumnDef *columns;

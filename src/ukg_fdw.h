@@ -36,7 +36,12 @@
 #define UKG_MAX_PREFETCH			16
 #define UKG_DEFAULT_TIMEOUT_MS		60000
 #define UKG_DEFAULT_CONNECT_MS		10000
-#define UKG_DEFAULT_MAX_RETRIES		5
+/*
+ * 7 retries waiting 1, 2, 4, 8, 16, 30, 30 s (+-25% jitter, each capped at
+ * max_retry_wait): at least 77 s in all, so a request outlasts UKG's
+ * one-minute quota lockout without Retry-After; at most 99 s.
+ */
+#define UKG_DEFAULT_MAX_RETRIES		7
 #define UKG_DEFAULT_RETRY_WAIT_MS	30000
 #define UKG_DEFAULT_MAX_PAGES		100000
 #define UKG_DEFAULT_MAX_RESPONSE	(128 * 1024 * 1024)
@@ -280,6 +285,50 @@ extern void ukg_stats_failure(UkgHttpStats *stats, bool throttled,
 							  const char *fmt,...) pg_attribute_printf(3, 4);
 extern void ukg_rate_limit_wait(Oid serverid, int per_minute,
 								UkgHttpStats *stats);
+
+/* in src/pager.c: the paging policy of a scan (see the file header) */
+typedef struct UkgPager
+{
+	const char *relname;		/* for errors */
+	bool		paged;			/* the resource pages; else one request */
+	int			page_size;		/* rows asked for per page */
+	int			max_pages;
+	int			prefetch;		/* requests in flight once pages are full */
+	/* per request set */
+	int			next_page;		/* next page number to request */
+	bool		done;			/* no more pages in this set */
+	bool		pipelined;		/* a full page was seen in this set */
+	int			short_rows;		/* rows of a "possibly capped" page, or 0 */
+	size_t		prev_len;		/* the page before, for the identical-page */
+	uint64		prev_hash;		/* rule */
+	/* per scan */
+	int			observed_cap;	/* rows per page the server gives, or 0 */
+	bool		uncapped;		/* a page of page_size rows was seen */
+	int			max_rows;		/* longest page seen */
+	int64		probes;			/* requests made after a possibly capped page */
+} UkgPager;
+
+typedef enum UkgPageVerdict
+{
+	UKG_PAGE_ROWS,				/* read the page's rows */
+	UKG_PAGE_STOP				/* the page ends the set unread */
+} UkgPageVerdict;
+
+extern void ukg_pager_init(UkgPager *pg, const char *relname, bool paged,
+						   int page_size, int max_pages, int prefetch);
+extern void ukg_pager_begin_set(UkgPager *pg);
+extern int	ukg_pager_next_request(UkgPager *pg, int inflight);
+extern void ukg_pager_rewind(UkgPager *pg, int page);
+extern UkgPageVerdict ukg_pager_body(UkgPager *pg, int page, const char *body,
+									 size_t len);
+extern bool ukg_pager_rows(UkgPager *pg, int page, int rows);
+extern bool ukg_not_found_is_empty(const char *content_type, const char *body,
+								   size_t len);
+extern bool ukg_not_found_is_routing(const char *body, size_t len);
+extern char *ukg_base_url_other_form(const char *base_url);
+extern void ukg_raise_not_found(const UkgOptions *opts,
+								const UkgRequestContext *ctx,
+								const char *body, size_t len);
 
 /* in src/scan.c */
 extern void ukg_fill_routine(FdwRoutine *routine);

@@ -284,7 +284,8 @@ def harmless_interrupts_do_not_abort_a_transfer():
         if p.poll() is None:
             p.kill()
     check(out.strip() == "1000", "the scan succeeds: %r %s" % (out, err))
-    check(counters()["data_requests"] == 1, "no second attempt was needed")
+    # page 1 once (page 2 follows: a short page may be capped, #12)
+    check(control("requests?match=page%3D1%26")["count"] == 1, "no second attempt was needed")
 
 
 @test
@@ -557,8 +558,13 @@ END $$;
     answers = 0
     for i in range(0, len(bodies), 50):
         sim_reset()
+        # page 1 gets the body; page 2, asked for after a short page (#12), is empty
+        control("faults", {"rules": [{"path": "/personnel/v1/person-details",
+                                      "query": "page=2&", "status": 200, "body": "[]",
+                                      "times": -1}]})
         for b in bodies[i:i + 50]:
             control("faults", {"rules": [{"path": "/personnel/v1/person-details",
+                                          "query": "page=1&",
                                           "kind": "random", "status": 200,
                                           "body_b64": base64.b64encode(b).decode(),
                                           "times": 3}]})

@@ -1616,8 +1616,10 @@ EMPLOYEE_EMPLOYMENT_FILTERS = filters(
     "companyID:list", "employeeID", "supervisorId", HOME_COMPANY_YN,
     *[name + ":list" if name in LIST_FILTERS else name for name in EMPLOYMENT_FILTER_NAMES])
 
+# employeeId takes a comma list where the spec's pattern allows commas
+# (compensation-details, pay-register; doc/catalog-notes.md, issue #12)
 COMPENSATION_FILTERS = filters(
-    "companyId=companyID", "employeeId=employeeID", "primaryJobCode", "jobGroupCode",
+    "companyId=companyID", "employeeId=employeeID:list", "primaryJobCode", "jobGroupCode",
     "jobTitle", "payGroupCode", "fullTimeOrPartTimeCode", "salaryOrHourlyCode",
     "primaryShiftCode", "primaryShiftGroupCode", "dateInJob:date", "dateLastPaid:date",
     "datePaidThru:date", "isAutoAllocated:yn", "isAutoPaid:yn", "isSeasonalWorker:yn",
@@ -1633,7 +1635,7 @@ DEMOGRAPHIC_FILTERS = filters(
     "employeeId", "companyId", "lastName", "emailAddress", "addressState", "addressCountry")
 
 PAY_REGISTER_FILTERS = filters(
-    "employeeId", "companyId", "checkId", "employeeNumber", "documentNumber", "payGroup",
+    "employeeId:list", "companyId", "checkId", "employeeNumber", "documentNumber", "payGroup",
     "periodControl", "payDate:date", "periodEndDate:date", "periodStartDate:date")
 
 RESOURCES = [
@@ -1675,10 +1677,45 @@ RESOURCES = [
                           "isActive:bool")),
     FixedResource("positions", "/configuration/v1/positions",
                   "Company Configuration Integration", "per_Page", POSITION_ROWS,
-                  filters("companyId", "employeeType", "statusCode", "payGroupCode",
-                          "positionCode", "projectCode", "shiftGroupCode", "isProrated:bool",
+                  filters("companyId:list", "employeeType:list", "statusCode:list",
+                          "payGroupCode:list", "positionCode:list", "projectCode:list",
+                          "shiftGroupCode:list", "isProrated:bool",
                           "isApproved:bool", "isEligibleForBenefits:bool")),
 ]
+
+# ---------------------------------------------------------------------------
+# Code tables (issue #12): GET /configuration/v1/code-tables lists
+# {codeTable, url} links; each table is served at
+# /configuration/v1/code-tables/<name> (trailing slash tolerated), records
+# {"code", "description"}, no paging.
+# ---------------------------------------------------------------------------
+
+CODE_TABLE_NAMES = [
+    "allergy", "awardType", "careerProvider", "childSupportType", "cobraStatus",
+    "companyProperty", "courseCategory", "courseDeliveryMet", "courseSubCategory",
+    "disability", "employeeType", "jobFamily", "licenseType", "loanType", "maritalStatus",
+    "militaryBranches", "militaryEra", "namePrefix", "otherPhoneTypes", "project", "school",
+    "skillProficiencyLevel", "skills", "termType", "waiveReason"]
+CODE_TABLE_PREFIX = "/configuration/v1/code-tables"
+
+
+def code_table_rows(name):
+    """3 to 9 deterministic {code, description} rows for one code table."""
+    count = 3 + zlib.crc32(name.encode()) % 7
+    return [{"code": "%s%02d" % (name[:3].upper(), n + 1),
+             "description": "%s %d" % (name, n + 1)} for n in range(count)]
+
+
+CODE_TABLES = [
+    FixedResource(name, "%s/%s" % (CODE_TABLE_PREFIX, name),
+                  "Company Configuration Integration", None, code_table_rows(name), {})
+    for name in CODE_TABLE_NAMES]
+CODE_TABLE_LIST = FixedResource(
+    "code-tables", CODE_TABLE_PREFIX, "Company Configuration Integration", None,
+    [{"codeTable": name, "url": "%s/%s" % (CODE_TABLE_PREFIX, name)}
+     for name in CODE_TABLE_NAMES], {})
+RESOURCES.extend(CODE_TABLES + [CODE_TABLE_LIST])
+CODE_TABLE_PATHS = {r.path.lower() for r in CODE_TABLES + [CODE_TABLE_LIST]}
 
 RESOURCE_BY_PATH = {r.path.lower(): r for r in RESOURCES}
 

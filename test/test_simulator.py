@@ -356,6 +356,85 @@ def mdy(iso):
     return "%s-%s-%s" % (iso[5:7], iso[8:10], iso[0:4])
 
 
+class NeverShortTests(SimTestCase):
+    """Issue #12: silent page caps, routing 404 shapes, code tables, the
+    /services prefix."""
+
+    def test_default_caps_on_employee_changes_and_pto_plans(self):
+        caps = control("GET", "settings")["page_caps"]
+        self.assertEqual(caps, {"employee-changes": 200, "pto-plans": 200})
+        pto = "/personnel/v1/pto-plans"
+        self.assertEqual(len(records("%s?page=1&per_page=10000" % pto)), 200)
+        self.assertEqual(len(records("%s?page=1&per_page=50" % pto)), 50)
+        self.assertEqual(len(records(pto)), 200)
+        window = "startDate=2000-01-01T00:00:00&endDate=2030-01-01T00:00:00"
+        self.assertEqual(len(records("%s?%s&page=2&per_page=500" % (CHANGES, window))), 200)
+        # silent even when oversize pages are otherwise rejected
+        control("POST", "settings", {"oversize_page": "reject"})
+        self.assertEqual(len(records("%s?page=1&per_page=10000" % pto)), 200)
+
+    def test_run_time_cap_override(self):
+        control("POST", "settings", {"page_caps": {"person-details": 300}})
+        sizes = [len(records("%s?page=%d&per_Page=10000" % (PERSON, page)))
+                 for page in (1, 2, 3, 4, 5)]
+        self.assertEqual(sizes, [300, 300, 300, 100, 0])
+        # employee-changes is no longer capped once the setting replaces the map
+        self.assertEqual(len(records("/personnel/v1/pto-plans?per_page=1000")), 1000)
+        bad = request("POST", "/_control/settings", {"Content-Type": "application/json"},
+                      json.dumps({"page_caps": {"person-details": 0}}))
+        self.assertEqual(bad.status, 400)
+
+    def test_routing_404_shapes(self):
+        path = "/configuration/v1/no-such-route"
+        response = get(path)
+        self.assertEqual(response.status, 404)
+        self.assertIn("problem+json", response.headers["Content-Type"])
+        self.assertIn(b"No HTTP resource was found", response.body)
+        control("POST", "settings", {"routing_404": "aspnet"})
+        response = get(path)
+        self.assertEqual(response.status, 404)
+        self.assertTrue(response.json()["Message"].startswith(
+            "No HTTP resource was found that matches the request URI"))
+        control("POST", "settings", {"routing_404": "html"})
+        response = get(path)
+        self.assertEqual((response.status, response.headers["Content-Type"]), (404, "text/html"))
+        self.assertIn(b"<html>", response.body)
+        control("POST", "settings", {"routing_404": "empty"})
+        response = get(path)
+        self.assertEqual((response.status, response.body), (404, b""))
+        self.assertIsNone(response.headers.get("Content-Type"))
+
+    def test_no_records_404(self):
+        control("POST", "settings", {"empty_as_404": True})
+        response = get("%s?employeeId=nobody" % PERSON)
+        self.assertEqual(response.status, 404)
+        self.assertEqual(response.json(), {"message": "No records found."})
+
+    def test_code_tables(self):
+        links = records("/configuration/v1/code-tables")
+        self.assertEqual(len(links), 25)
+        self.assertIn({"codeTable": "careerProvider",
+                       "url": "/configuration/v1/code-tables/careerProvider"}, links)
+        rows = records("/configuration/v1/code-tables/careerProvider/")
+        self.assertEqual(rows, records("/configuration/v1/code-tables/careerProvider"))
+        self.assertTrue(rows and set(rows[0]) == {"code", "description"})
+        self.assertEqual(get("/configuration/v1/careerProvider").status, 404)
+        control("POST", "settings", {"code_tables": False})
+        self.assertEqual(get("/configuration/v1/code-tables/careerProvider").status, 404)
+
+    def test_rest_prefix(self):
+        self.assertEqual(get("/services" + PERSON).status, 404)
+        control("POST", "settings", {"rest_prefix": "/services"})
+        self.assertEqual(len(records("/n/5/services" + PERSON)), 5)
+        response = get("/n/5" + PERSON)
+        self.assertEqual(response.status, 404)
+        self.assertIn(b"No HTTP resource was found", response.body)
+
+    def test_list_filters_where_the_spec_allows_them(self):
+        rows = records("/configuration/v1/positions?companyId=C0001,C0002")
+        self.assertEqual({r["companyId"] for r in rows}, {"C0001", "C0002"})
+
+
 class FilterTests(SimTestCase):
     N = 300
 
@@ -446,6 +525,8 @@ class FilterTests(SimTestCase):
         self.assertEqual(counters()["ignored_params"], {"noSuchFilter": 1})
 
     def test_employee_changes_window(self):
+        # one page of everything: without the default 200-row cap (#12)
+        control("POST", "settings", {"page_caps": {}})
         self.assertEqual(get("/n/10" + CHANGES).status, 400)
         self.assertEqual(get("/n/10%s?startDate=2020-01-01" % CHANGES).status, 400)
         self.assertEqual(get("/n/10%s?startDate=x&endDate=y" % CHANGES).status, 400)
@@ -761,7 +842,13 @@ class CounterTests(SimTestCase):
 
     def test_log_has_headers_status_and_query(self):
         get("/n/4%s?page=1&per_Page=2" % PERSON)
-        entry = control("GET", "log?last=1")[0]
+        # the entry is logged just after the reply is sent: wait for it
+        for _ in range(50):
+            log = control("GET", "log?last=1")
+            if log:
+                break
+            time.sleep(0.02)
+        entry = log[0]
         self.assertEqual(entry["status"], 200)
         self.assertEqual(entry["path"], PERSON)
         self.assertEqual(entry["query"], {"page": "1", "per_Page": "2"})

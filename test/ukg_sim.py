@@ -16,8 +16,11 @@ server.crt, server.key) and plain HTTP.  --ready-file receives
     client_id, client_secret, audience [, organization]) plus the
     global-tenant-id header; 401 / 403 as documented;
   * page / per_Page (per_page on employee-changes and pto-plans, exact
-    spelling), default and maximum 10,000, bare JSON arrays, 200 [] past the
-    end; jobs, locations and org-levels ignore paging;
+    spelling), default and maximum 10,000 (a silent cap of 200 on
+    employee-changes and pto-plans: setting page_caps), bare JSON arrays,
+    200 [] past the end; jobs, locations, org-levels and the code tables
+    (/configuration/v1/code-tables[/<name>]) ignore paging;
+  * a routing 404 for unknown paths (setting routing_404 picks its body);
   * the documented filters (names case-insensitive), with UKG's date
     operators (>d, <d, {a,b}, MM-DD-YYYY); employee-changes requires
     startDate and endDate;
@@ -114,6 +117,21 @@ DEFAULT_SETTINGS = {
     # resource names whose list answers are one bare JSON object (the first
     # selected record), as the spec types some of them; [] stays an array
     "object_bodies": [],
+    # issue #12: silent per-resource page caps ({resource name: rows}): a
+    # larger per_Page/per_page is quietly clamped to the cap, whatever
+    # oversize_page says.  The spec gives per_page a maximum of 200 on
+    # employee-changes and pto-plans.
+    "page_caps": {"employee-changes": 200, "pto-plans": 200},
+    # the body of the 404 for a path no route matches: "problem" (RFC 7807
+    # problem+json), "aspnet" (Web API's {"Message": "No HTTP resource was
+    # found that matches the request URI '...'."}), "html" or "empty"
+    "routing_404": "problem",
+    # serve the code tables at /configuration/v1/code-tables[/<name>]
+    "code_tables": True,
+    # "" serves REST at the host root (UKG's developer docs); "/services"
+    # serves it only under /services (the onboarding guide's form): the
+    # other form then gets the routing 404
+    "rest_prefix": "",
 }
 
 SETTING_CHECKS = {
@@ -134,6 +152,11 @@ SETTING_CHECKS = {
     "require_content_type": lambda v: isinstance(v, bool),
     "touch": lambda v: v is None or sim_data.valid_touch(v),
     "object_bodies": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "page_caps": lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and type(c) is int and c >= 1 for k, c in v.items()),
+    "routing_404": lambda v: v in ("problem", "aspnet", "html", "empty"),
+    "code_tables": lambda v: isinstance(v, bool),
+    "rest_prefix": lambda v: v in ("", "/services"),
 }
 
 DEFAULT_ACCOUNTS = [
@@ -601,6 +624,18 @@ class ApiRequest:
         decoded = sorted("%s=%s" % (k, v) for k, v in self.params)
         self.decoded_key = self.path + ("?" + "&".join(decoded) if decoded else "")
 
+    unrouted = False
+
+    def apply_rest_prefix(self, prefix):
+        """Serve REST only under prefix: strip it, or mark the request as
+        matching no route."""
+        if self.path.lower().startswith(prefix + "/"):
+            self.path = self.path[len(prefix):]
+            self.is_data = self.path.lower().startswith(DATA_PREFIXES)
+        elif self.is_data:
+            self.unrouted = True
+            self.is_data = False
+
     def exact(self, name):
         """First value of a parameter spelled exactly `name`, or None."""
         for key, value in self.params:
@@ -704,6 +739,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         started = time.monotonic()
         req = ApiRequest(self.path, self.default_size)
         state = self.state
+        if state.settings["rest_prefix"]:
+            req.apply_rest_prefix(state.settings["rest_prefix"])
         if not self.counted:
             state.count_connection(self.server.listener)
             self.counted = True
@@ -759,10 +796,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.token_endpoint(body)
         if req.delay_ms:
             time.sleep(req.delay_ms / 1000)
-        resource = sim_data.RESOURCE_BY_PATH.get(req.path.rstrip("/").lower())
+        resource = None if req.unrouted else self.find_resource(req)
         if resource is None:
-            return Reply.problem(404, "Not Found",
-                                 "No HTTP resource was found that matches the request URI.")
+            return self.routing_404(req)
         if self.command != "GET":
             return Reply.json(405, {"message": "The requested resource does not support "
                                                "http method '%s'." % self.command},
@@ -780,6 +816,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except sim_data.FilterError as exc:
             return Reply.problem(400, "Bad Request", "The request is invalid.",
                                  {exc.param: [str(exc)]})
+
+    def find_resource(self, req):
+        """The resource a request path names, or None (a routing 404)."""
+        path = req.path.rstrip("/").lower()
+        if path in sim_data.CODE_TABLE_PATHS and not self.state.settings["code_tables"]:
+            return None
+        return sim_data.RESOURCE_BY_PATH.get(path)
+
+    def routing_404(self, req):
+        """The 404 for a path no route matches, in the routing_404 shape."""
+        shape = self.state.settings["routing_404"]
+        if shape == "aspnet":
+            return Reply.json(404, {"Message": "No HTTP resource was found that matches the "
+                                               "request URI 'https://%s%s'." % (
+                                                   self.headers.get("Host", "localhost"),
+                                                   req.target)})
+        if shape == "html":
+            return Reply(404, b"<!DOCTYPE html><html><head><title>404 - File or directory "
+                              b"not found.</title></head><body><h1>Server Error</h1>"
+                              b"<h2>404 - File or directory not found.</h2></body></html>",
+                         content_type="text/html")
+        if shape == "empty":
+            return Reply(404, b"", content_type=None)
+        return Reply.problem(404, "Not Found",
+                             "No HTTP resource was found that matches the request URI.")
+
+    def page_limit(self, resource):
+        """The largest page the resource serves: max_page_size, lowered by
+        a silent per-resource cap (page_caps)."""
+        settings = self.state.settings
+        cap = settings["page_caps"].get(resource.name)
+        return min(settings["max_page_size"], cap) if cap else settings["max_page_size"]
 
     def sample_record(self, req):
         resource = sim_data.RESOURCE_BY_PATH.get(req.path.rstrip("/").lower())
@@ -863,11 +931,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             page = 1 if page is None else int_param("page", page, 1, INT32_MAX)
             size = req.exact(resource.paging)
             limit = settings["max_page_size"]
+            cap = self.page_limit(resource)
             if size is None:
-                size = limit
+                size = cap
             else:
                 size = int_param(resource.paging, size, 1, INT32_MAX)
-                if size > limit:
+                if size > cap and cap < limit:
+                    size = cap              # a silent cap: no error, ever
+                elif size > limit:
                     if settings["oversize_page"] == "reject":
                         raise sim_data.FilterError(
                             resource.paging, str(size),
@@ -964,7 +1035,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send(self, reply):
         """Write the reply; returns the number of body bytes sent."""
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        if reply.content_type is not None:
+            self.send_header("Content-Type", reply.content_type)
         if reply.encoding:
             self.send_header("Content-Encoding", reply.encoding)
             self.send_header("Vary", "Accept-Encoding")

@@ -54,10 +54,12 @@ CONFIRMED_PREFIX = {
     "jobs": "configuration/v1/jobs",
     "locations": "configuration/v1/locations",
 }
-# Every other single-segment GET path in the spec is a configuration "code"
-# resource (/allergy, /awardType, ...).  Its real prefix is unknown; we use
-# configuration/v1/<name> and flag it as uncertain.
-CODE_PREFIX = "configuration/v1/"
+# Every other single-segment GET path in the spec is a configuration code
+# table (/allergy, /awardType, ...).  UKG's developer reference serves them
+# at configuration/v1/code-tables/<name> (e.g. GET
+# https://{hostname}/configuration/v1/code-tables/careerProvider/), the
+# route the code-tables resource links to (FACTS.md 2.1, issue #12).
+CODE_PREFIX = "configuration/v1/code-tables/"
 
 # Query-parameter names that drive paging (never filters, never columns).
 PAGING_PARAMS = {"page": None, "per_Page": "UKG_PAGING_PER_PAGE_UPPER",
@@ -153,28 +155,9 @@ REQUIRED_PARAMS = {
     ("personnel/v1/employee-changes", "endDate"): "FACTS.md 3/7",
 }
 
-# Parameters that accept a comma-separated list (UKG_FILTER_LIST).
-LIST_PARAMS = {
-    "personnel/v1/employee-employment-details": (
-        ["companyID", "primaryJobCode", "primaryWorkLocationCode",
-         "primaryProjectCode", "deductionGroupCode", "earningGroupCode",
-         "employeeTypeCode", "employeeStatusCode", "payGroup"],
-        "FACTS.md 3; spec description"),
-    "personnel/v1/integration/kronos/employee-profiles": (
-        ["companyId", "employeeId"], "FACTS.md 3; spec description"),
-    "personnel/v1/deduction-history-effective-change-dates": (
-        ["deductionCode", "companyId"], "spec description"),
-    "configuration/v1/positions": (
-        ["companyId", "employeeType", "payGroupCode", "statusCode",
-         "positionCode", "projectCode", "shiftGroupCode"],
-        "spec description"),
-    "configuration/v1/option-rate": (
-        ["deductionCode", "payFrequency"], "spec description"),
-    "configuration/v1/tax-groups": (
-        ["taxCalcGroupIdCode"], "spec description"),
-    "personnel/v1/user-defined-fields": (
-        ["companyId", "employeeId"], "spec description"),
-}
+# Parameters that accept a comma-separated list (UKG_FILTER_LIST) are
+# derived from the spec (issue #12), never guessed: see spec_list_source().
+# An IN list on any other filter is sent as one request per value.
 
 # Numeric-typed keys that are really identifiers (leading zeros matter).
 ID_SUFFIX_RE = re.compile(r"(Id|ID|Code|Number)$")
@@ -419,6 +402,54 @@ def record_schema(spec, op):
 # Build the catalog
 # ---------------------------------------------------------------------------
 
+def spec_list_source(op, q, qs, names):
+    """Why the spec says query parameter q takes a comma list, or None:
+    "pattern" when its schema pattern allows a comma; "wording" when q is
+    the parameter a sentence of the operation description names last
+    before "separated by comma" (UKG writes "ex: [id1, id2]"), or its own
+    description says so; "example" when an example URL of the description
+    gives it a comma list that is not a {date,date} range
+    (deductionCode={dedCode1,dedCode2}).  names: all the operation's query
+    parameters."""
+    def name_re(n):
+        spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", n)
+        return re.compile(r"\b(%s|%s)\b" % (re.escape(n), re.escape(spaced)), re.I)
+
+    name = q["name"]
+    pat = qs.get("pattern")
+    if isinstance(pat, str) and "," in pat:
+        return "pattern"
+    own = " ".join(re.sub(r"<[^>]+>", " ", q.get("description") or "").split())
+    if re.search(r"separated by com+a", own, re.I):
+        return "wording"
+    flat = " ".join(re.sub(r"<[^>]+>", " ", op.get("description") or "").split())
+    res = {n: name_re(n) for n in names}
+    for sentence in re.split(r"(?<=\.)\s+", flat):
+        m = re.search(r"separated by com+a", sentence, re.I)
+        if not m:
+            continue
+        head = sentence[:m.start()]
+        last = max(((mm.start(), n) for n, r in res.items()
+                    for mm in r.finditer(head)), default=None)
+        if last and last[1] == name:
+            return "wording"
+    date = r"\d{2}-\d{2}-\d{4}"
+    for m in re.finditer(r"[?&]%s=([\[{][^&\s]*,[^&\s]*[\]}])" % re.escape(name), flat, re.I):
+        if not re.fullmatch(r"[\[{]%s,%s[\]}]" % (date, date), m.group(1)):
+            return "example"
+    return None
+
+
+def spec_page_cap(spec, q):
+    """The largest page size the spec gives a per_Page/per_page parameter:
+    its maxLength (the spec's spelling of a maximum on these numbers) or a
+    maximum below int32's; 0 when the spec gives none."""
+    qs = spec.deref(q.get("schema", {}))
+    caps = [v for v in (qs.get("maxLength"), qs.get("maximum"))
+            if isinstance(v, int) and 0 < v < 2147483647]
+    return min(caps) if caps else 0
+
+
 def build(spec, catalog_perms, facts_perms):
     paths = spec.doc["paths"]
     log = {
@@ -427,6 +458,7 @@ def build(spec, catalog_perms, facts_perms):
         "perm_source": [], "perm_conflicts": [], "echo": [],
         "aliases": [], "param_cols": [], "date_text": [], "perm_agree": 0,
         "yes_flags": [], "date_local": [], "length_folded": [],
+        "page_caps": [], "lists": [],
     }
 
     # -- select -------------------------------------------------------------
@@ -449,7 +481,7 @@ def build(spec, catalog_perms, facts_perms):
                 how_path = "confirmed"
             else:
                 path = CODE_PREFIX + segs[0]
-                how_path = "uncertain"
+                how_path = "code-table"
         else:
             continue                    # time, simpleschedule, talent, ...
         op = item["get"]
@@ -498,6 +530,7 @@ def build(spec, catalog_perms, facts_perms):
 
         # paging + query params
         paging = "UKG_PAGING_NONE"
+        page_cap = 0
         params = []
         for q in op.get("parameters", []):
             q = spec.deref(q)
@@ -506,6 +539,9 @@ def build(spec, catalog_perms, facts_perms):
             if q["name"] in PAGING_PARAMS:
                 if PAGING_PARAMS[q["name"]]:
                     paging = PAGING_PARAMS[q["name"]]
+                    page_cap = spec_page_cap(spec, q)
+                    if page_cap:
+                        log["page_caps"].append((path, q["name"], page_cap))
                 continue
             params.append(q)
 
@@ -579,11 +615,12 @@ def build(spec, catalog_perms, facts_perms):
             raise GenError("%s: no columns" % path)
 
         # filters
-        lists, _ = LIST_PARAMS.get(path, ([], None))
-        for lp in lists:
-            if lp not in [q["name"] for q in params]:
-                raise GenError("%s: LIST param %s not a parameter"
-                               % (path, lp))
+        lists = {}
+        for q in params:
+            why = spec_list_source(op, q, spec.deref(q.get("schema", {})),
+                                   [p["name"] for p in params])
+            if why:
+                lists[q["name"]] = why
         lower = {}
         for c in columns:
             if c["json_key"]:
@@ -660,6 +697,7 @@ def build(spec, catalog_perms, facts_perms):
                 ops = ["UKG_FILTER_EQ"]
                 if pn in lists and not is_param:
                     ops.append("UKG_FILTER_LIST")
+                    log["lists"].append((path, pn, lists[pn]))
             elif kind == "DATE" and is_param:
                 ops = ["UKG_FILTER_EQ"]
             elif kind == "DATE" and range_doc:
@@ -694,7 +732,7 @@ def build(spec, catalog_perms, facts_perms):
 
         out.append(dict(
             name=r["name"], table_name=r["table_name"], schema=r["schema"],
-            path=path, paging=paging, permission=perm,
+            path=path, paging=paging, page_cap=page_cap, permission=perm,
             summary=clean_text(op.get("summary")) or clean_text(
                 op.get("description"), DESC_MAX),
             columns=columns, filters=filters, key=r["key"], how=r["how"],
@@ -703,7 +741,7 @@ def build(spec, catalog_perms, facts_perms):
     for (p, _pn) in list(FILTER_ALIASES) + list(DATETIME_PARAMS):
         if p not in by_path:
             raise GenError("override for unknown resource %s" % p)
-    for p in list(ECHO_SCHEMAS) + list(LIST_PARAMS):
+    for p in list(ECHO_SCHEMAS):
         if p not in by_path:
             raise GenError("override for unknown resource %s" % p)
     # every record schema with a paging echo must be known
@@ -788,6 +826,8 @@ def emit_c(res, inputs):
         a("\t\t.schema = %s," % c_str(r["schema"]))
         a("\t\t.path = %s," % c_str(r["path"]))
         a("\t\t.paging = %s," % r["paging"])
+        if r["page_cap"]:
+            a("\t\t.page_cap = %d," % r["page_cap"])
         a("\t\t.permission = %s," % c_str(r["permission"]))
         a("\t\t.summary = %s," % c_str(r["summary"]))
         a("\t\t.columns = %s_columns," % ident)
@@ -1043,6 +1083,16 @@ def emit_doc(res, log, inputs):
     a("| DATE | name contains `date` (any case) or format date-time, and the column is a date/timestamp | eq, range where the operation documents UKG's operators; parameter columns: eq; otherwise none (local) |")
     a("| STRING | everything else | eq, plus list for the comma-list parameters below (never on parameter columns) |")
     a("")
+    a("**Page caps.** `page_cap` is the largest page size the spec gives "
+      "the operation's `per_Page`/`per_page` parameter: its `maxLength` (the "
+      "spec's spelling of a maximum on these numbers) or a `maximum` below "
+      "int32's, else 0 (unknown: the documented default/max 10,000 applies). "
+      "ukg_fdw asks for at most that many rows per page, and still treats a "
+      "shorter page as possibly capped (README, Paging). Resources with a cap:")
+    a("")
+    for (p, pn, cap) in sorted(log["page_caps"]):
+        a("* `%s` (`%s`): %d" % (p, pn, cap))
+    a("")
     a("DATE filters use UKG's MM-DD-YYYY operators (`=<d`, `=>d`, "
       "`={a,b}`, FACTS.md 3), but only where the operation's description "
       "documents them (\"Correct syntax when using date-time parameters ...\"); "
@@ -1087,16 +1137,18 @@ def emit_doc(res, log, inputs):
     a("The merged spec keys some configuration resources without their base "
       "path (FACTS.md 2.1). `/jobs` and `/locations` are really "
       "`configuration/v1/jobs` and `configuration/v1/locations` (confirmed by "
-      "integrators). For the code resources the true route is **uncertain**: "
-      "the documented generic route is `GET configuration/v1/code-tables` "
-      "(HATEOAS list of `{codeTable, url}`) and then "
-      "`GET configuration/v1/code-tables/{TABLE}` (e.g. `JOBFAMILY`). Decision: "
-      "catalog them as `configuration/v1/<name>` with the spec's spelling, "
-      "no paging, permission NULL (their descriptions name none; "
-      "*Company Configuration Integration* is likely but unconfirmed). If a "
-      "tenant answers 404 there, point the foreign table's `resource` option at "
-      "`configuration/v1/code-tables/<TABLE>` instead (the `code-tables` "
-      "resource lists the valid URLs).")
+      "integrators). The code tables (`/allergy`, `/careerProvider`, ...) "
+      "are served under the generic code-table route: "
+      "`GET configuration/v1/code-tables` lists `{codeTable, url}` links, and "
+      "UKG's developer reference documents each table at "
+      "`GET configuration/v1/code-tables/<name>` (for example "
+      "`GET https://{hostname}/configuration/v1/code-tables/careerProvider/`). "
+      "Decision (issue #12): catalog every code table the spec lists at "
+      "`configuration/v1/code-tables/<name>` with the spec's spelling, no "
+      "paging, permission NULL (their descriptions name none; *Company "
+      "Configuration Integration* is likely but unconfirmed). The catalog "
+      "name (`careerProvider`) and table name (`career_provider`) stay as "
+      "before; a `resource` option given as the path may end in a slash.")
     a("")
     a("| Spec key | Catalog path | Status |")
     a("|---|---|---|")
@@ -1164,10 +1216,17 @@ def emit_doc(res, log, inputs):
     a("* Required although the spec says optional: " + ", ".join(
         "`%s` %s (%s)" % (p, pn, why)
         for (p, pn), why in sorted(REQUIRED_PARAMS.items())) + ".")
-    a("* Comma-list parameters (UKG_FILTER_LIST):")
-    for p in sorted(LIST_PARAMS):
-        plist, why = LIST_PARAMS[p]
-        a("  * `%s`: %s (%s)" % (p, ", ".join("`%s`" % x for x in plist), why))
+    a("* Comma-list parameters (UKG_FILTER_LIST), derived from the spec "
+      "(issue #12): *pattern* = the parameter's schema pattern allows a "
+      "comma; *wording* = a sentence of the description names the parameter "
+      "and says \"separated by comma\" (\"ex: [id1, id2]\"); *example* = an "
+      "example URL gives it a comma list. An `IN` list on any other filter "
+      "is sent as one request per distinct value.")
+    bypath = {}
+    for p, pn, why in log["lists"]:
+        bypath.setdefault(p, []).append("`%s` (%s)" % (pn, why))
+    for p in sorted(bypath):
+        a("  * `%s`: %s" % (p, ", ".join(bypath[p])))
     a("  Parameter columns never get LIST (user-defined-fields `companyId` is "
       "one: the record has no company field).")
     a("")
@@ -1266,16 +1325,16 @@ def emit_doc(res, log, inputs):
       "parameter column; `date` = MM-DD-YYYY value with UKG's operators, "
       "`iso` = RFC 3339 timestamp, `int` = integer, `local` = listed but "
       "never pushed, then the spec's format and pattern; `bool` filters take "
-      "true/false (or Y/N where the pattern asks). Paths marked (uncertain) are the unprefixed code "
-      "resources.")
+      "true/false (or Y/N where the pattern asks). Paths marked (code table) "
+      "are the code tables the spec keys without a prefix.")
     a("")
     a("| Schema | Name | Path | Paging | Cols | Pushable filters | Permission |")
     a("|---|---|---|---|---|---|---|")
     for r in res:
         fl = "<br>".join(filter_md(f) for f in r["filters"]) or "—"
         path = "`%s`" % r["path"]
-        if r["how_path"] == "uncertain":
-            path += " (uncertain)"
+        if r["how_path"] == "code-table":
+            path += " (code table)"
         a("| %s | `%s` | %s | %s | %d | %s | %s |" % (
             r["schema"], r["name"], path, PAGING_MD[r["paging"]],
             len(r["columns"]), md_cell(fl),
