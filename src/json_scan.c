@@ -832,3 +832,14 @@ ukg_json_page_rows(UkgJsonPage *page)
 {
 	return page->rows;
 }
+
+/*
+ * ukg_json_page_bare
+ *		Was the page one bare object (the whole answer of a resource that
+ *		the catalog marks as answering one object)?
+ */
+bool
+ukg_json_page_bare(UkgJsonPage *page)
+{
+	return page->bare;
+}

@@ -943,8 +943,12 @@ ukgIterateForeignScan(ForeignScanState *node)
 				st->in_page = false;
 				ukg_http_cancel(st->cur_req);
 				st->cur_req = NULL;
-				/* the pager decides whether the set goes on */
-				if (!ukg_pager_rows(&st->pager, st->cur_page, rows))
+				/*
+				 * the pager decides whether the set goes on; a bare object
+				 * is the whole answer, so no page follows it
+				 */
+				if (ukg_json_page_bare(st->jpage) ||
+					!ukg_pager_rows(&st->pager, st->cur_page, rows))
 					end_set(st);
 			}
 		}

@@ -215,6 +215,7 @@ extern void ukg_json_page_begin(UkgJsonPage *page, const char *buf,
 								size_t len, int pageno);
 extern bool ukg_json_page_next(UkgJsonPage *page);
 extern int	ukg_json_page_rows(UkgJsonPage *page);
+extern bool ukg_json_page_bare(UkgJsonPage *page);
 
 /* in src/json_conv.c */
 extern UkgColumnConv *ukg_json_conv_create(Relation rel,

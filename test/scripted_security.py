@@ -390,6 +390,13 @@ SELECT pg_get_function_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oi
     check(new == fresh, "update and fresh install agree: %r vs %r" % (new, fresh))
 
 
+def first_page_connections():
+    """The connection of each scan's first page request, from the log (a
+    short first page is followed by a probe of page 2, see #12)."""
+    return [entry["connection"] for entry in control("log?last=100")
+            if str(entry["query"].get("page", "1")) == "1"]
+
+
 @test
 def security_changed_mapping_gets_new_connections():
     """ALTER USER MAPPING closes the mapping's pooled connections (a mapping
@@ -406,7 +413,7 @@ SET ROLE sec_alice;
 SELECT count(*) FROM alice_people;
 """, user="sec_alice")
     check(out.splitlines() == ["1000"] * 3, "three scans: %r" % out)
-    ids = [entry["connection"] for entry in control("log?last=100")]
+    ids = first_page_connections()
     check(len(ids) == 3, "one request per scan: %r" % ids)
     check(ids[0] == ids[1], "the unchanged mapping reused its connection: %r" % ids)
     check(ids[2] != ids[1], "the altered mapping opened a new one: %r" % ids)
@@ -434,7 +441,7 @@ CREATE FOREIGN TABLE sec_p{i}_people (employee_id text) SERVER sec_p{i}
     scans = ["SELECT count(*) FROM sec_p%d_people;" % i for i in range(1, 10)]
     _, out, _ = psql("\n".join(scans + [scans[8], scans[0]]))
     check(out.splitlines() == ["3"] * 11, "eleven scans: %r" % out)
-    ids = [entry["connection"] for entry in control("log?last=100")]
+    ids = first_page_connections()
     check(len(ids) == 11 and len(set(ids[:9])) == 9, "nine mappings, nine connections: %r" % ids)
     check(ids[9] == ids[8], "the most recent pool kept its connection: %r" % ids)
     check(ids[10] not in ids[:10], "the least recently used pool was closed: %r" % ids)

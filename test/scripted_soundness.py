@@ -58,7 +58,8 @@ CREATE DATABASE {db} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE temp
     pushed = rows(query % "people_on", LATIN1_DB)
     check(pushed == local, "pushed %r, local %r" % (pushed, local))
     # UKG got the name in UTF-8, never in LATIN1
-    check(sent("lastName=Garc%C3%ADa") == 1, "lastName=Garc%C3%ADa was sent once")
+    # (with page 1's short answer and the probe of page 2, see #12)
+    check(sent("lastName=Garc%C3%ADa&page=1&") == 1, "lastName=Garc%C3%ADa was sent once")
     check(sent("Garc%ED") == 0, "no LATIN1 byte was sent")
 
     # an IN list goes out the same way, value by value or as a list
