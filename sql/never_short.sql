@@ -71,6 +71,13 @@ SELECT sim($$settings '{"page_caps": {"person-details": 300}}'$$) IS NOT NULL AS
 SELECT count(*) FROM ns.people300;
 SELECT sim_requests() AS requests;
 
+-- ANALYZE under the same silent cap counts every row, not page 1's 300
+SELECT sim('reset');
+SELECT sim($$settings '{"page_caps": {"person-details": 300}}'$$) IS NOT NULL AS ok;
+ANALYZE ns.person_details;
+SELECT reltuples, reltuples = sim_count('/personnel/v1/person-details', 'employeeId') AS exact
+  FROM pg_class WHERE oid = 'ns.person_details'::regclass;
+
 -- the cost for a result that fits in one page: one extra request at most
 SELECT sim('reset');
 SELECT sim('record /personnel/v1/person-details 1000 7')::jsonb->>'employeeId' AS eeid \gset

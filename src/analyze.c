@@ -178,13 +178,14 @@ count_page(UkgAnalyzeState *as, int page, int per_page)
 
 /*
  * count_rows
- *		The number of rows of a paged resource whose first "full" pages of
- *		per_page rows are known to be full: find the last page by doubling
- *		then bisecting the page number.  A page with more rows than asked
- *		for means the resource ignores paging and holds exactly that many.
+ *		The number of rows of a paged resource whose first "full" pages are
+ *		known to hold full_rows rows each (per_page asked for, or fewer where
+ *		the server caps its pages): find the last page by doubling then
+ *		bisecting the page number.  A page with more rows than a full one
+ *		means the resource ignores paging and holds exactly that many.
  */
 static double
-count_rows(UkgAnalyzeState *as, int full, int per_page)
+count_rows(UkgAnalyzeState *as, int full, int per_page, int full_rows)
 {
 	int			lo = full;		/* pages known to be full */
 	int			hi;				/* a page known not to be full */
@@ -197,11 +198,11 @@ count_rows(UkgAnalyzeState *as, int full, int per_page)
 	{
 		hi = (lo > cap / 2) ? cap : lo * 2;
 		if (hi <= lo)
-			return (double) lo * per_page;	/* at max_pages: a scan fails */
+			return (double) lo * full_rows; /* at max_pages: a scan fails */
 		n = count_page(as, hi, per_page);
-		if (n > per_page)
+		if (n > full_rows)
 			return n;
-		if (n < per_page)
+		if (n < full_rows)
 			break;
 		lo = hi;
 	}
@@ -213,9 +214,9 @@ count_rows(UkgAnalyzeState *as, int full, int per_page)
 		int			mid = lo + (hi - lo) / 2;
 
 		n = count_page(as, mid, per_page);
-		if (n > per_page)
+		if (n > full_rows)
 			return n;
-		if (n == per_page)
+		if (n == full_rows)
 			lo = mid;
 		else
 		{
@@ -223,7 +224,7 @@ count_rows(UkgAnalyzeState *as, int full, int per_page)
 			hi_rows = n;
 		}
 	}
-	return (double) lo * per_page + hi_rows;
+	return (double) lo * full_rows + hi_rows;
 }
 
 /*
@@ -241,6 +242,8 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 	MemoryContext work_cxt;
 	MemoryContext row_cxt;
 	bool		single_object;
+	int			full_rows;		/* rows of a full page: page_size, or the
+								 * server's cap */
 	MemoryContext old;
 	UkgColumnConv *conv;
 	List	   *attnums = NIL;
@@ -303,6 +306,7 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 	reservoir_init_selection_state(&rstate, targrows);
 
 	page_size = as->opts->page_size;
+	full_rows = page_size;
 	page_limit = Min(as->opts->analyze_max_pages, as->opts->max_pages);
 	if (as->opts->paging == UKG_PAGING_NONE)
 		page_limit = 1;
@@ -370,14 +374,26 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 				numrows++;
 		}
 		n = ukg_json_page_rows(as->jpage);
-		if (page == 0 || n < page_size)
+		if (page == 0)
 			ended = true;
+		else if (n < full_rows)
+		{
+			/*
+			 * A short first page may be the server's silent cap, as scans
+			 * assume (pager.c): read page 2, and if it has rows, a full page
+			 * holds what page 1 held.
+			 */
+			if (page == 1 && n > 0)
+				full_rows = n;
+			else
+				ended = true;
+		}
 	}
 
 	if (ended || pages_read == 0)
 		*totalrows = seen;
 	else
-		*totalrows = count_rows(as, pages_read, page_size);
+		*totalrows = count_rows(as, pages_read, page_size, full_rows);
 	*totaldeadrows = 0;
 
 	ereport(elevel,
