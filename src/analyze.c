@@ -53,31 +53,6 @@ typedef struct UkgAnalyzeState
 } UkgAnalyzeState;
 
 /*
- * copy_header_list
- *		http.c zeroes the header strings it is given: each request gets a
- *		copy.
- */
-static List *
-copy_header_list(List *headers)
-{
-	List	   *copy = NIL;
-	ListCell   *lc;
-
-	foreach(lc, headers)
-		copy = lappend(copy, pstrdup((char *) lfirst(lc)));
-	return copy;
-}
-
-static void
-zero_header_list(List *headers)
-{
-	ListCell   *lc;
-
-	foreach(lc, headers)
-		explicit_bzero(lfirst(lc), strlen((char *) lfirst(lc)));
-}
-
-/*
  * fetch_page
  *		GET one page of per_page records (page 0: the resource is not
  *		paged) into page_cxt.  Returns the body, or NULL for a page past the
@@ -113,7 +88,7 @@ fetch_page(UkgAnalyzeState *as, int page, int per_page, size_t *len)
 		if (ukg_debug)
 			elog(DEBUG1, "ukg_fdw: ANALYZE GET %s/%s page %d (%d per page)",
 				 opts->server_name, opts->path, page, per_page);
-		req = ukg_http_start(opts, url.data, copy_header_list(as->headers), NULL,
+		req = ukg_http_start(opts, url.data, ukg_headers_copy(as->headers), NULL,
 							 as->page_cxt, &as->stats);
 		ukg_auth_count_request(as->cred);
 		MemoryContextSwitchTo(old);
@@ -132,7 +107,7 @@ fetch_page(UkgAnalyzeState *as, int page, int per_page, size_t *len)
 			/* the token was revoked or expired early: get a new one, once */
 			as->retried_401 = true;
 			ukg_http_cancel(req);
-			zero_header_list(as->headers);
+			ukg_headers_zero(as->headers);
 			as->headers = ukg_auth_headers(opts, as->cred, &as->stats, true);
 			continue;
 		}
@@ -403,7 +378,7 @@ ukg_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows,
 
 	as->stats.rows = (int64) seen;
 	ukg_stats_scan_end(&as->stats);
-	zero_header_list(as->headers);
+	ukg_headers_zero(as->headers);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work_cxt);
 	return numrows;

@@ -596,6 +596,37 @@ check_request(const UkgOptions *opts, const char *url, List *headers,
 }
 
 /*
+ * ukg_headers_copy
+ *		ukg_http_start zeroes the header strings it is given, so a caller
+ *		that keeps its authentication headers gives each request a copy,
+ *		palloc'd in the current memory context.
+ */
+List *
+ukg_headers_copy(List *headers)
+{
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	foreach(lc, headers)
+		copy = lappend(copy, pstrdup((char *) lfirst(lc)));
+	return copy;
+}
+
+/*
+ * ukg_headers_zero
+ *		Zero header strings that may hold secrets before their memory is
+ *		freed or reset.
+ */
+void
+ukg_headers_zero(List *headers)
+{
+	ListCell   *lc;
+
+	foreach(lc, headers)
+		explicit_bzero(lfirst(lc), strlen((char *) lfirst(lc)));
+}
+
+/*
  * ukg_http_start
  *		Start a GET (or, with post_body, a form POST) without waiting.
  *

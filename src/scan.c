@@ -602,22 +602,6 @@ begin_set(UkgScanState *st)
 }
 
 /*
- * copy_headers
- *		http.c zeroes the header strings it is given, so each request gets a
- *		copy.
- */
-static List *
-copy_headers(List *headers)
-{
-	List	   *copy = NIL;
-	ListCell   *lc;
-
-	foreach(lc, headers)
-		copy = lappend(copy, pstrdup((char *) lfirst(lc)));
-	return copy;
-}
-
-/*
  * forget_headers
  *		Zero the scan's copy of the authentication headers before its memory
  *		is reset.
@@ -625,10 +609,7 @@ copy_headers(List *headers)
 static void
 forget_headers(UkgScanState *st)
 {
-	ListCell   *lc;
-
-	foreach(lc, st->headers)
-		explicit_bzero(lfirst(lc), strlen((char *) lfirst(lc)));
+	ukg_headers_zero(st->headers);
 	st->headers = NIL;
 }
 
@@ -666,7 +647,7 @@ issue_requests(UkgScanState *st)
 			elog(DEBUG1, "ukg_fdw: GET %s/%s page %d", st->opts->server_name,
 				 st->opts->path, page);
 		st->inflight[st->ninflight] = ukg_http_start(st->opts, url.data,
-													 copy_headers(st->headers),
+													 ukg_headers_copy(st->headers),
 													 NULL, st->req_cxt, &st->stats);
 		st->inflight_page[st->ninflight] = page;
 		st->ninflight++;

@@ -185,6 +185,8 @@ extern UkgHttpRequest *ukg_http_start(const UkgOptions *opts,
 									  const char *post_body,
 									  MemoryContext owner,
 									  UkgHttpStats *stats);
+extern List *ukg_headers_copy(List *headers);
+extern void ukg_headers_zero(List *headers);
 extern void ukg_http_finish(UkgHttpRequest *req,
 							const UkgRequestContext *ctx);
 extern long ukg_http_status(UkgHttpRequest *req);

@@ -15,7 +15,7 @@ import time
 
 from scripted_tests import (test, psql, check, sqlstate, sim_reset, counters,
                             fault, settings, Failure, DB, HTTPS, HTTP, CA_FILE,
-                            TMP)
+                            TMP, start_psql, wait_for_backend)
 
 
 def ops_setup():
@@ -102,24 +102,6 @@ END $$;
     check(rc != 0 and sqlstate(err) == "42501", "only superusers reset: " + err)
 
 
-def start_psql(sql, appname):
-    return subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", DB,
-                             "-v", "VERBOSITY=verbose", "-v", "ON_ERROR_STOP=1",
-                             "-c", "SET application_name = '%s'" % appname,
-                             "-c", sql],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def pid_of(appname):
-    for _ in range(100):
-        _, out, _ = psql("SELECT pid FROM pg_stat_activity WHERE application_name = '%s' "
-                         "AND state = 'active';" % appname, db="postgres")
-        if out:
-            return out.splitlines()[0]
-        time.sleep(0.1)
-    raise Failure("session %s never became active" % appname)
-
-
 @test
 def activity_shows_a_slow_scan_from_another_session():
     sim_reset()
@@ -132,9 +114,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER ops_slow
 CREATE FOREIGN TABLE ops_slow_people (employee_id text)
   SERVER ops_slow OPTIONS (resource 'person-details', page_size '250');
 """.format(http=HTTP))
-    p = start_psql("SELECT count(*) FROM ops_slow_people", "ops_slow_scan")
+    p = start_psql("SELECT count(*) FROM ops_slow_people", "ops_slow_scan",
+                   on_error_stop=True)
     try:
-        pid = pid_of("ops_slow_scan")
+        pid = wait_for_backend("ops_slow_scan")
         seen = None
         for _ in range(100):
             _, out, _ = psql("SELECT pid, database = current_database(), server_name, "
@@ -168,9 +151,9 @@ def activity_shows_backoff_wait():
     fault(path="/personnel/v1/person-details", status=503,
           headers={"Retry-After": "30"}, times=1)
     psql("ALTER SERVER ops_srv OPTIONS (SET max_retry_wait '30s');")
-    p = start_psql("SELECT count(*) FROM ops_people", "ops_backoff")
+    p = start_psql("SELECT count(*) FROM ops_people", "ops_backoff", on_error_stop=True)
     try:
-        pid = pid_of("ops_backoff")
+        pid = wait_for_backend("ops_backoff")
         seen = None
         for _ in range(50):
             _, out, _ = psql("SELECT wait, retries FROM ukg_fdw_activity WHERE pid = %s;" % pid)
@@ -192,7 +175,7 @@ def activity_shows_backoff_wait():
 
 def two_scans(table):
     ps = [start_psql("SELECT count(*), count(DISTINCT employee_id) FROM %s" % table,
-                     "ops_rl_%d" % i) for i in range(2)]
+                     "ops_rl_%d" % i, on_error_stop=True) for i in range(2)]
     outs = []
     for p in ps:
         out, err = p.communicate(timeout=120)
@@ -252,8 +235,8 @@ def rate_limit_wait_is_visible_and_interruptible():
         psql("""CREATE FOREIGN TABLE IF NOT EXISTS ops_rl_one (employee_id text)
                 SERVER ops_rl OPTIONS (resource 'person-details', page_size '10000');""")
         p = start_psql("SELECT count(*) FROM ops_rl_one; SELECT count(*) FROM ops_rl_one",
-                       "ops_rl_wait")
-        pid = pid_of("ops_rl_wait")
+                       "ops_rl_wait", on_error_stop=True)
+        pid = wait_for_backend("ops_rl_wait")
         seen = None
         for _ in range(100):
             _, out, _ = psql("SELECT a.wait, s.wait_event_type FROM ukg_fdw_activity a "

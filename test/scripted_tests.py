@@ -200,11 +200,12 @@ def statement_timeout_cancels_a_slow_page():
     check(elapsed < 4.0, "cancelled within 4 s (took %.2f s)" % elapsed)
 
 
-def start_psql(sql, appname):
+def start_psql(sql, appname, on_error_stop=False):
     """Start a psql session in the background, running sql; returns Popen."""
     return subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", DB,
-                             "-v", "VERBOSITY=verbose",
-                             "-c", "SET application_name = '%s'" % appname,
+                             "-v", "VERBOSITY=verbose"] +
+                            (["-v", "ON_ERROR_STOP=1"] if on_error_stop else []) +
+                            ["-c", "SET application_name = '%s'" % appname,
                              "-c", sql],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
