@@ -144,12 +144,17 @@ SELECT count(*) FROM ukg_fdw_resources() WHERE schema IN ('personnel', 'configur
 
 
 def git_ignored(path):
-    """Does the repository's .gitignore cover path (existing or not)?"""
-    try:
-        return subprocess.run(["git", "-C", TOP, "check-ignore", "--no-index", "-q", path],
-                              capture_output=True).returncode == 0
-    except OSError:
-        return False
+    """Does the repository's .gitignore cover path (existing or not)?  A
+    path that does not exist is also tried as a directory, which patterns
+    ending in a slash need."""
+    for candidate in (path, path.rstrip("/") + "/"):
+        try:
+            if subprocess.run(["git", "-C", TOP, "check-ignore", "--no-index", "-q", candidate],
+                              capture_output=True).returncode == 0:
+                return True
+        except OSError:
+            return False
+    return False
 
 
 @test
