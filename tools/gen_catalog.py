@@ -915,9 +915,10 @@ def emit_deviations(res, log, a):
         "The spec types the 2xx body as one object; the operations are "
         "lists by their wording, and job history and contacts are known "
         "slips (FACTS.md 2.1).",
-        "Reads the documented JSON array; a body that is a single object "
-        "fails with SQLSTATE `HV00M`.",
-        "`is not a JSON array`"))
+        "The catalog marks them `single_object`: a bare object body is read "
+        "as one row, an array as usual (see *Records typed as a single "
+        "object*).",
+        "—"))
     rows.append((
         "`employee-employment-details`",
         "The record schema is the query echo: the dates are plain strings, "
