@@ -1377,14 +1377,20 @@ ukg_http_wait_fd(bool now)
 	FD_ZERO(&wr);
 	FD_ZERO(&ex);
 	/* every user mapping's pool with transfers: each has its own sockets */
-	hash_seq_init(&scan, conn_pools);
-	while ((pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
+	if (conn_pools != NULL)
+		hash_seq_init(&scan, conn_pools);
+	while (conn_pools != NULL &&
+		   (pool = (UkgConnPool *) hash_seq_search(&scan)) != NULL)
 	{
 		long		pool_timeout = -1;
+		int			pool_maxfd = -1;
 
 		if (pool->nrequests == 0)
 			continue;
-		(void) curl_multi_fdset(pool->multi, &rd, &wr, &ex, &maxfd);
+		/* curl sets (not raises) the highest descriptor of this pool */
+		if (curl_multi_fdset(pool->multi, &rd, &wr, &ex, &pool_maxfd) == CURLM_OK &&
+			pool_maxfd > maxfd)
+			maxfd = pool_maxfd;
 		/* curl's next timeout over all pools */
 		if (curl_multi_timeout(pool->multi, &pool_timeout) == CURLM_OK &&
 			pool_timeout >= 0 && (timeout_ms < 0 || pool_timeout < timeout_ms))
