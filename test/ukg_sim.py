@@ -504,6 +504,15 @@ class State:
             with self.lock:
                 self.counters["header_lines_with_cr_lf"] += bad
 
+    def settle(self, timeout=0.5):
+        """Wait (at most timeout seconds) until no API request is in flight."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.in_flight == 0:
+                    return
+            time.sleep(0.002)
+
     def count_ignored(self, names):
         with self.lock:
             self.counters["ignored_params"].update(names)
@@ -1089,6 +1098,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if handler is None:
             return Reply.json(404, {"error": "no control endpoint %s %s" % (self.command, name)})
         if self.command != "POST":
+            # a request is counted and logged just after its answer is
+            # sent: let requests that are finishing catch up, so that a
+            # client that has read its answer sees it in the counters
+            self.state.settle()
             return handler(query)
         try:
             body = json.loads(raw_body) if raw_body.strip() else {}
