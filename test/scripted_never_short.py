@@ -73,6 +73,27 @@ def quota_lockout_without_retry_after_returns_every_row_once():
 
 
 @test
+def default_options_survive_a_sixty_second_lockout():
+    # the case as a tenant has it: "normally 1 minute" windows, 429
+    # without Retry-After until the window ends, and ukg_fdw's default retry
+    # options (the server and table set neither max_retries nor
+    # max_retry_wait).  The first window's 4 calls go to the first pages;
+    # the next page waits out the rest of the minute.
+    ns_setup()
+    sim_reset()
+    settings(quota_requests=4, quota_window_s=60.0, quota_retry_after=False)
+    try:
+        _, out, _ = psql("SELECT count(*), count(DISTINCT employee_id) FROM ns_people;",
+                         timeout=400)
+        c = counters()
+    finally:
+        sim_reset()
+    check(out == "1000|1000", "every row exactly once after a one-minute lockout, got %r" % out)
+    check(c.get("quota_rejections", 0) >= 1, "the quota locked the scan out: %r"
+          % c.get("quota_rejections"))
+
+
+@test
 def cancel_during_quota_lockout_waits():
     ns_setup()
     sim_reset()
