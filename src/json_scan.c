@@ -97,6 +97,21 @@ fail(Scanner *sc, const char *at, const char *what)
 	return NULL;
 }
 
+/*
+ * scan_literal
+ *		The literal word (true, false or null) of length len at p: the
+ *		position after it, or NULL (a body that ends inside it is truncated).
+ */
+static inline const char *
+scan_literal(Scanner *sc, const char *p, const char *end, const char *word, int len)
+{
+	if (end - p < len)
+		return fail(sc, end, NULL);
+	if (memcmp(p, word, len) != 0)
+		return fail(sc, p, "unexpected character");
+	return p + len;
+}
+
 static int
 hexval(char c)
 {
@@ -383,23 +398,11 @@ scan_value(Scanner *sc, const char *p, int depth, uint8 *flags)
 				}
 			}
 		case 't':
-			if (end - p < 4)
-				return fail(sc, end, NULL);
-			if (memcmp(p, "true", 4) != 0)
-				return fail(sc, p, "unexpected character");
-			return p + 4;
+			return scan_literal(sc, p, end, "true", 4);
 		case 'f':
-			if (end - p < 5)
-				return fail(sc, end, NULL);
-			if (memcmp(p, "false", 5) != 0)
-				return fail(sc, p, "unexpected character");
-			return p + 5;
+			return scan_literal(sc, p, end, "false", 5);
 		case 'n':
-			if (end - p < 4)
-				return fail(sc, end, NULL);
-			if (memcmp(p, "null", 4) != 0)
-				return fail(sc, p, "unexpected character");
-			return p + 4;
+			return scan_literal(sc, p, end, "null", 4);
 		default:
 			if (*p == '-' || (*p >= '0' && *p <= '9'))
 				return scan_number(sc, p, flags);
