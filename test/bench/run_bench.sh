@@ -50,23 +50,10 @@ ukg_setup
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tsv "$OUT"/runs.csv "$OUT"/report.txt "$OUT"/meta.gp "$OUT"/server.log
 
-# The benchmark loads a private copy of the module, by path, so that a
-# build installed meanwhile by another checkout or test run (possibly an
-# AddressSanitizer one) cannot change the code under measurement.
-if [ -z "${UKG_BENCH_MODULE:-}" ]; then
-	mkdir -p "$UKG_TMP/module"
-	cp "$("$UKG_PG_BIN/pg_config" --pkglibdir)/ukg_fdw.so" "$UKG_TMP/module/ukg_fdw.so"
-	if grep -q __asan_init "$UKG_TMP/module/ukg_fdw.so"; then
-		log "the installed ukg_fdw.so is an AddressSanitizer build: building a private copy"
-		mkdir -p "$UKG_TMP/build"
-		tar -C "$UKG_TOP" --exclude=.git --exclude=test/bench/out -cf - . | tar -C "$UKG_TMP/build" -xf -
-		make -C "$UKG_TMP/build" -s clean >/dev/null
-		make -C "$UKG_TMP/build" -s 2>&1 | (grep -E 'error' || true)
-		cp "$UKG_TMP/build/ukg_fdw.so" "$UKG_TMP/module/ukg_fdw.so"
-	fi
-	chmod -R a+rX "$UKG_TMP/module"
-	export UKG_BENCH_MODULE=$UKG_TMP/module/ukg_fdw.so
-fi
+# The benchmark loads the module by path: ukg_setup installed this
+# checkout's plain (not AddressSanitizer) build into the run's private copy
+# of PostgreSQL, where no other checkout or test run can replace it.
+export UKG_BENCH_MODULE=${UKG_BENCH_MODULE:-$("$UKG_PG_BIN/pg_config" --pkglibdir)/ukg_fdw.so}
 
 UKG_BENCH_REV=$(git -C "$UKG_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 export UKG_BENCH_REV
